@@ -1,0 +1,344 @@
+//! `cargo xtask matrix`: every option combination generated, checked, linted and tested.
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::combos::{self, Combination, Filter, TemplateConfig};
+use crate::file_set::FileSet;
+use crate::paths;
+use crate::report::{CombinationReport, MatrixReport, STEPS, Status, StepReport};
+use crate::residue;
+use crate::services::{self, Endpoints};
+
+/// The project name of every generated combination. Hyphenated so that the kebab-case →
+/// snake_case derivations (`crate_name`, crate prefixes) are exercised, and unrelated to
+/// any aggregate name so that a mix-up between the two shows.
+pub const PROJECT_NAME: &str = "acme-shop";
+
+/// Lines of a failing step's log printed on the terminal.
+const LOG_TAIL_LINES: usize = 60;
+
+#[derive(Debug, Default)]
+pub struct Options {
+    /// `--only` values (see [`Filter`]).
+    pub filters: Vec<String>,
+    /// Run a combination's remaining steps after a failing check or lint step.
+    pub keep_going: bool,
+}
+
+/// Everything a combination's steps need.
+struct Run<'a> {
+    file_set: &'a FileSet,
+    endpoints: &'a Endpoints,
+    cache: &'a Path,
+    keep_going: bool,
+}
+
+/// Runs the selected combinations; `Ok(false)` when any of them failed.
+pub fn run(repo: &Path, options: &Options) -> Result<bool> {
+    let started = Instant::now();
+    let config = TemplateConfig::load(repo)?;
+    let file_set = FileSet::load(repo, &config)?;
+    let filter = Filter::parse(&config, &options.filters)?;
+    let all = combos::expand(&config)?;
+    let selected: Vec<Combination> = all.iter().filter(|c| filter.matches(c)).cloned().collect();
+    if selected.is_empty() {
+        bail!(
+            "--only {} selects no combination; the combinations are:\n  {}",
+            options.filters.join(" --only "),
+            all.iter()
+                .map(|c| format!("{}  ({})", c.name, c.spec()))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        );
+    }
+
+    let cache = paths::cache_dir()?;
+    let needed: BTreeSet<services::Service> =
+        selected.iter().flat_map(services::needed_by).collect();
+    let needed: Vec<services::Service> = needed.into_iter().collect();
+    let endpoints = services::ensure(&needed, &cache);
+    for line in endpoints.env_lines() {
+        println!("{line}");
+    }
+    println!(
+        "matrix: {} of {} combinations, work dir {}",
+        selected.len(),
+        all.len(),
+        cache.display()
+    );
+
+    let run = Run {
+        file_set: &file_set,
+        endpoints: &endpoints,
+        cache: &cache,
+        keep_going: options.keep_going,
+    };
+    let mut reports = Vec::new();
+    for (index, combination) in selected.iter().enumerate() {
+        println!(
+            "\n[{}/{}] {} ({})",
+            index + 1,
+            selected.len(),
+            combination.name,
+            combination.spec()
+        );
+        reports.push(run_combination(&run, combination));
+    }
+
+    let report = MatrixReport::new(reports, started.elapsed().as_secs_f64());
+    println!("\n{}", report.text_table());
+    // The summary line comes last whatever happens to the report files.
+    let written = match report.write(&cache) {
+        Ok((markdown, json)) => {
+            println!("report: {}\nreport: {}", markdown.display(), json.display());
+            true
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            false
+        }
+    };
+    println!("{}", report.summary_line());
+    Ok(written && report.failed == 0)
+}
+
+fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationReport {
+    let started = Instant::now();
+    let unavailable = run.endpoints.unavailable_for(combination);
+    let run_dir = run.cache.join("runs").join(&combination.name);
+    let log_dir = run.cache.join("logs").join(&combination.name);
+    let project_dir = run_dir.join(PROJECT_NAME);
+    // Logs of an earlier run must not be mistaken for this one's.
+    let _ = remove_dir(&log_dir);
+    let mut steps = Vec::new();
+    let mut stopped = unavailable.is_some();
+    if let Some(reason) = &unavailable {
+        println!("  not run: {reason}");
+    }
+
+    for (number, step) in STEPS.into_iter().enumerate() {
+        if stopped {
+            steps.push(StepReport {
+                step,
+                status: Status::Skipped,
+                seconds: 0.0,
+                log: None,
+            });
+            continue;
+        }
+        let log = log_dir.join(format!("{}-{step}.log", number + 1));
+        print!("  {step:<9}");
+        let _ = std::io::stdout().flush();
+        let step_started = Instant::now();
+        let outcome = prepare_log(&log).and_then(|()| match step {
+            "generate" => generate(combination, &run_dir, &log),
+            "residue" => check_residue(run, &project_dir, &log),
+            "file-set" => check_file_set(run, combination, &project_dir, &log),
+            "fmt" => cargo(
+                run,
+                combination,
+                &project_dir,
+                &log,
+                &["fmt", "--check", "--", "--color", "never"],
+            ),
+            "clippy" => cargo(
+                run,
+                combination,
+                &project_dir,
+                &log,
+                &["clippy", "--all-targets", "--", "-D", "warnings"],
+            ),
+            "test" => cargo(run, combination, &project_dir, &log, &["test"]),
+            other => unreachable!("step `{other}` has no implementation"),
+        });
+        let seconds = step_started.elapsed().as_secs_f64();
+        let passed = match outcome {
+            Ok(passed) => passed,
+            Err(error) => {
+                append(&log, &format!("\nharness error: {error:#}\n"));
+                false
+            }
+        };
+        println!(" {:<5}{seconds:>7.1}s", if passed { "ok" } else { "FAIL" });
+        if !passed {
+            print_tail(&log);
+            // Nothing to check without a generated project.
+            stopped = step == "generate" || !run.keep_going;
+        }
+        steps.push(StepReport {
+            step,
+            status: if passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            },
+            seconds,
+            log: Some(log),
+        });
+    }
+
+    CombinationReport {
+        name: combination.name.clone(),
+        options: combination
+            .values
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect(),
+        project_dir,
+        passed: unavailable.is_none() && steps.iter().all(|step| step.status == Status::Passed),
+        steps,
+        error: unavailable,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn prepare_log(log: &Path) -> Result<()> {
+    let dir = log.parent().context("log path has no parent")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    Ok(())
+}
+
+fn append(log: &Path, text: &str) {
+    if let Ok(mut file) = OpenOptions::new().append(true).create(true).open(log) {
+        let _ = file.write_all(text.as_bytes());
+    }
+}
+
+fn print_tail(log: &Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(LOG_TAIL_LINES);
+    println!(
+        "    --- {} (last {} lines) ---",
+        log.display(),
+        lines.len() - start
+    );
+    for line in &lines[start..] {
+        println!("    | {line}");
+    }
+    println!("    ---");
+}
+
+/// Generates into a fresh directory through `cargo xtask new` in a child process, so that
+/// cargo-generate's output lands in the step's log and a panic cannot end the matrix.
+fn generate(combination: &Combination, run_dir: &Path, log: &Path) -> Result<bool> {
+    // Fresh each run: stale files would hide a file-set or residue problem.
+    remove_dir(run_dir)?;
+    let exe = std::env::current_exe().context("cannot locate the xtask binary")?;
+    let mut command = Command::new(exe);
+    command
+        .args(["new", PROJECT_NAME, "--no-fmt", "--dest"])
+        .arg(run_dir);
+    for (key, value) in &combination.values {
+        command.arg("-d").arg(format!("{key}={value}"));
+    }
+    run_logged(command, log)
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("cannot remove {}", dir.display())),
+    }
+}
+
+fn check_residue(run: &Run<'_>, project: &Path, log: &Path) -> Result<bool> {
+    let findings = residue::scan_dir(project, &run.file_set.residue_allow)?;
+    let mut text = format!("Liquid residue scan of {}\n", project.display());
+    for finding in &findings {
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{finding}\n"));
+    }
+    text.push_str(&format!("{} finding(s)\n", findings.len()));
+    append(log, &text);
+    Ok(findings.is_empty())
+}
+
+fn check_file_set(
+    run: &Run<'_>,
+    combination: &Combination,
+    project: &Path,
+    log: &Path,
+) -> Result<bool> {
+    let violations = run.file_set.check(project, combination, PROJECT_NAME);
+    let mut text = format!(
+        "File set of {} against {}\n",
+        project.display(),
+        crate::file_set::RULES_FILE
+    );
+    for violation in &violations {
+        text.push_str(&format!("{violation}\n"));
+    }
+    text.push_str(&format!("{} violation(s)\n", violations.len()));
+    append(log, &text);
+    Ok(violations.is_empty())
+}
+
+/// Runs cargo in the generated project with the shared target dir and the combination's
+/// server URLs.
+fn cargo(
+    run: &Run<'_>,
+    combination: &Combination,
+    project: &Path,
+    log: &Path,
+    args: &[&str],
+) -> Result<bool> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(args)
+        .current_dir(project)
+        // One target dir for all combinations: dependencies compile once per feature set.
+        .env("CARGO_TARGET_DIR", run.cache.join("target"))
+        .env("CARGO_TERM_COLOR", "never");
+    for var in services::TEST_ENV_VARS {
+        command.env_remove(var);
+    }
+    for (var, url) in services::test_env(combination, run.endpoints)? {
+        command.env(var, url);
+    }
+    run_logged(command, log)
+}
+
+/// Runs `command` with stdout and stderr appended to `log`, preceded by the command line.
+fn run_logged(mut command: Command, log: &Path) -> Result<bool> {
+    let mut file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log)
+        .with_context(|| format!("cannot open {}", log.display()))?;
+    let mut line = String::from("$");
+    if let Some(dir) = command.get_current_dir() {
+        line.push_str(&format!(" cd {} &&", dir.display()));
+    }
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            line.push_str(&format!(
+                " {}={}",
+                key.to_string_lossy(),
+                value.to_string_lossy()
+            ));
+        }
+    }
+    line.push_str(&format!(" {}", command.get_program().to_string_lossy()));
+    for arg in command.get_args() {
+        line.push_str(&format!(" {}", arg.to_string_lossy()));
+    }
+    writeln!(file, "{line}")?;
+    let status = command
+        .stdin(Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file.try_clone()?)
+        .status()
+        .with_context(|| format!("cannot run {:?}", command.get_program()))?;
+    writeln!(file, "\n[{status}]")?;
+    Ok(status.success())
+}

@@ -1,0 +1,63 @@
+use {{crate_name}}_entity_model::Version;
+use {{crate_name}}_persistence_model::PersistenceError;
+
+/// One invalid input field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every way a use case can fail. The HTTP layer maps each variant to one
+/// status code; nothing else decides what the client sees.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{{aggregate_title}} {id} was not found")]
+    NotFound { id: String },
+    #[error("a {{aggregate_title}} with this {field} already exists")]
+    AlreadyExists { field: &'static str },
+    /// The caller's expected version (`If-Match`) is not the stored one.
+    #[error("expected version {expected}, but the stored version is {actual}")]
+    PreconditionFailed { expected: Version, actual: Version },
+    /// Another writer changed the aggregate between our read and our write.
+    #[error("the {{aggregate_title}} was changed concurrently; read it again and retry")]
+    Conflict,
+    /// The change breaks a rule of the aggregate.
+    #[error("{0}")]
+    RuleViolation(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("storage is unavailable")]
+    Unavailable(#[source] PersistenceError),
+    #[error("internal error")]
+    Internal(#[source] PersistenceError),
+}
+
+impl DomainError {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<PersistenceError> for DomainError {
+    /// The mapping when the use case has nothing more specific to say.
+    fn from(err: PersistenceError) -> Self {
+        match err {
+            PersistenceError::VersionConflict => Self::Conflict,
+            PersistenceError::Duplicate => Self::AlreadyExists { field: "name" },
+            PersistenceError::Unavailable(_) => Self::Unavailable(err),
+            PersistenceError::NotFound
+            | PersistenceError::Corrupt(_)
+            | PersistenceError::Backend(_) => Self::Internal(err),
+        }
+    }
+}

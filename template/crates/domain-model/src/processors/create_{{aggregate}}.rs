@@ -1,0 +1,41 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use {{crate_name}}_persistence_model::Store;
+
+use crate::{DomainError, Result};
+
+use crate::{{Aggregate}}Input;
+use {{crate_name}}_entity_model::{{Aggregate}};
+use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
+
+/// Creates a {{aggregate_title}} in `Draft`.
+#[derive(Debug, Clone)]
+pub struct Create{{Aggregate}}Processor {
+    store: Arc<dyn Store>,
+}
+
+impl Create{{Aggregate}}Processor {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    #[tracing::instrument(skip_all, fields(name = %input.name))]
+    pub async fn process(&self, input: {{Aggregate}}Input) -> Result<{{Aggregate}}> {
+        let changes = input.parse()?;
+        let description = changes.description;
+        let mut aggregate = {{Aggregate}}::create(changes.name, description, changes.amount, Utc::now());
+        let uow = self.store.begin().await?;
+        // A friendly check first; the unique index still decides under races.
+        let same_name = {{Aggregate}}Specification::named(aggregate.name().as_str());
+        if uow.{{aggregates}}().exists(&same_name).await? {
+            return Err(DomainError::AlreadyExists { field: "name" });
+        }
+        uow.{{aggregates}}().insert(&aggregate).await?;
+        uow.commit().await?;
+        for event in aggregate.take_events() {
+            tracing::info!(event = event.name(), id = %event.aggregate_id(), "domain event");
+        }
+        Ok(aggregate)
+    }
+}

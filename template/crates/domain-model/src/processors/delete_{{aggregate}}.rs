@@ -1,0 +1,42 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use {{crate_name}}_entity_model::Version;
+use {{crate_name}}_persistence_model::Store;
+
+use super::{check_expected_version, not_found};
+use crate::Result;
+
+use {{crate_name}}_entity_model::{{Aggregate}}Id;
+
+/// Deletes a {{aggregate_title}}.
+#[derive(Debug, Clone)]
+pub struct Delete{{Aggregate}}Processor {
+    store: Arc<dyn Store>,
+}
+
+impl Delete{{Aggregate}}Processor {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn process(
+        &self,
+        id: {{Aggregate}}Id,
+        expected_version: Option<Version>,
+    ) -> Result<()> {
+        let uow = self.store.begin().await?;
+        let repository = uow.{{aggregates}}();
+        let found = repository.get_by_id(id).await?;
+        let mut aggregate = found.ok_or_else(|| not_found(id))?;
+        check_expected_version(&aggregate, expected_version)?;
+        aggregate.delete(Utc::now());
+        repository.delete(&aggregate).await?;
+        uow.commit().await?;
+        for event in aggregate.take_events() {
+            tracing::info!(event = event.name(), id = %id, "domain event");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! Processors: the commands that change {{aggregates}}.
+//!
+//! Each one validates its input, loads what it needs inside one unit of work,
+//! lets the aggregate enforce its rules, saves, and commits. The aggregate's
+//! events are taken after the commit, so an event never describes a change
+//! that was rolled back.
+
+mod create_{{aggregate}};
+mod delete_{{aggregate}};
+mod update_{{aggregate}};
+
+#[cfg(test)]
+mod tests;
+
+use {{crate_name}}_entity_model::{AggregateRoot, Version};
+
+use crate::DomainError;
+
+pub use create_{{aggregate}}::Create{{Aggregate}}Processor;
+pub use delete_{{aggregate}}::Delete{{Aggregate}}Processor;
+pub use update_{{aggregate}}::Update{{Aggregate}}Processor;
+
+/// `If-Match` semantics: no expectation, or exactly the stored version.
+fn check_expected_version<A: AggregateRoot>(
+    aggregate: &A,
+    expected: Option<Version>,
+) -> Result<(), DomainError> {
+    match expected {
+        Some(expected) if expected != aggregate.version() => {
+            Err(DomainError::PreconditionFailed {
+                expected,
+                actual: aggregate.version(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn not_found(id: impl std::fmt::Display) -> DomainError {
+    DomainError::NotFound { id: id.to_string() }
+}

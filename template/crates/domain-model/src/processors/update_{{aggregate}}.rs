@@ -1,0 +1,57 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use {{crate_name}}_entity_model::{AggregateRoot, Version};
+use {{crate_name}}_persistence_model::Store;
+
+use super::{check_expected_version, not_found};
+use crate::{DomainError, Result};
+
+use crate::{{Aggregate}}Input;
+use {{crate_name}}_entity_model::{{Aggregate}};
+use {{crate_name}}_entity_model::{{Aggregate}}Id;
+use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
+
+/// Replaces the writable fields of a {{aggregate_title}} (PUT semantics).
+#[derive(Debug, Clone)]
+pub struct Update{{Aggregate}}Processor {
+    store: Arc<dyn Store>,
+}
+
+impl Update{{Aggregate}}Processor {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// `expected_version` comes from `If-Match`; `None` means "any version",
+    /// and a concurrent writer still makes this fail with `Conflict`.
+    #[tracing::instrument(skip(self, input))]
+    pub async fn process(
+        &self,
+        id: {{Aggregate}}Id,
+        expected_version: Option<Version>,
+        input: {{Aggregate}}Input,
+    ) -> Result<{{Aggregate}}> {
+        let changes = input.parse()?;
+        let uow = self.store.begin().await?;
+        let repository = uow.{{aggregates}}();
+        let found = repository.get_by_id(id).await?;
+        let mut aggregate = found.ok_or_else(|| not_found(id))?;
+        check_expected_version(&aggregate, expected_version)?;
+        let renamed = changes.name != *aggregate.name();
+        let name = {{Aggregate}}Specification::named(changes.name.as_str());
+        if renamed && repository.exists(&name).await? {
+            return Err(DomainError::AlreadyExists { field: "name" });
+        }
+        aggregate
+            .apply(changes, Utc::now())
+            .map_err(|rule| DomainError::RuleViolation(rule.to_string()))?;
+        let events = aggregate.take_events();
+        let saved = repository.update(&aggregate).await?;
+        uow.commit().await?;
+        for event in events {
+            tracing::info!(event = event.name(), version = saved.version(), "domain event");
+        }
+        Ok(saved)
+    }
+}

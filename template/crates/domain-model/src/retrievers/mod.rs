@@ -1,0 +1,7 @@
+//! Retrievers: the queries. They read outside any unit of work.
+
+mod get_{{aggregate}};
+mod list_{{aggregates}};
+
+pub use get_{{aggregate}}::Get{{Aggregate}}Retriever;
+pub use list_{{aggregates}}::{List{{Aggregates}}Query, List{{Aggregates}}Retriever, SORTABLE_FIELDS};

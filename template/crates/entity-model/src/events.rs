@@ -1,0 +1,45 @@
+use chrono::{DateTime, Utc};
+
+use crate::Version;
+
+use crate::{{Aggregate}}Id;
+use crate::{{Aggregate}}Status;
+
+/// Something that happened to a {{aggregate_title}}, recorded by the aggregate itself when it
+/// changes, and taken by the processor that persisted the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum {{Aggregate}}Event {
+    Created {
+        id: {{Aggregate}}Id,
+        name: String,
+        amount_cents: i64,
+        occurred_at: DateTime<Utc>,
+    },
+    Updated {
+        id: {{Aggregate}}Id,
+        version: Version,
+        status: {{Aggregate}}Status,
+        occurred_at: DateTime<Utc>,
+    },
+    Deleted {
+        id: {{Aggregate}}Id,
+        occurred_at: DateTime<Utc>,
+    },
+}
+
+impl {{Aggregate}}Event {
+    /// A stable name for logs and, later, message routing keys.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "{{Aggregate}}Created",
+            Self::Updated { .. } => "{{Aggregate}}Updated",
+            Self::Deleted { .. } => "{{Aggregate}}Deleted",
+        }
+    }
+
+    pub fn aggregate_id(&self) -> {{Aggregate}}Id {
+        match self {
+            Self::Created { id, .. } | Self::Updated { id, .. } | Self::Deleted { id, .. } => *id,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Versioned schema migrations, one per file, each with `up` and `down`.
+//!
+//! Applied at startup (inside the startup lock, see the service's `startup`
+//! module) or with `<service> migrate up|down|status`. Add a migration by adding
+//! a file and listing it in [`Migrator::migrations`], never by editing one that
+//! has shipped.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_create_{{aggregates}};
+
+/// Every migration, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_create_{{aggregates}}::Migration)]
+    }
+}

@@ -1,0 +1,23 @@
+/// Why a storage operation failed, in terms the domain model can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistenceError {
+    /// The row or document to change does not exist (any more).
+    #[error("not found")]
+    NotFound,
+    /// The stored version is not the one the caller read: someone else
+    /// changed it in between (optimistic concurrency).
+    #[error("the stored version changed since it was read")]
+    VersionConflict,
+    /// A unique key (id or name) is already taken.
+    #[error("a unique key is already taken")]
+    Duplicate,
+    /// The backend cannot be reached or refused service; retrying later may work.
+    #[error("storage unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data that does not satisfy the entity model's rules.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else the backend reported.
+    #[error("storage error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}

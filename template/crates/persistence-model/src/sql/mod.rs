@@ -1,0 +1,118 @@
+//! The SeaORM implementation of the persistence model, on {{database}}.
+
+mod entity;
+mod error;
+mod query;
+mod repository;
+{%- unless migrations %}
+mod schema;
+{%- endunless %}
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+{%- if database == "sqlite" %}
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+{%- endif %}
+
+use crate::{Result, Store, UnitOfWork};
+
+use crate::{{Aggregate}}Repository;
+use repository::Sql{{Aggregate}}Repository;
+
+pub use entity::{{aggregate}} as {{aggregate}}_entity;
+{%- unless migrations %}
+pub use schema::ensure_schema;
+{%- endunless %}
+
+/// Connection settings for [`SqlStore::connect`].
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens a connection pool. The URL is never logged: it may hold a password.
+pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.max_connections)
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.connect_timeout)
+        .sqlx_logging(false);
+{%- if database == "sqlite" %}
+    // WAL lets readers and one writer work at once; without it a reader
+    // blocks every commit until the busy timeout runs out.
+    options.map_sqlx_sqlite_opts(|opts| opts.journal_mode(SqliteJournalMode::Wal));
+{%- endif %}
+    Database::connect(options).await.map_err(error::from_db)
+}
+
+/// A [`Store`] over a SeaORM connection pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    db: DatabaseConnection,
+    {{aggregates}}: Sql{{Aggregate}}Repository<DatabaseConnection>,
+}
+
+impl SqlStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        let {{aggregates}} = Sql{{Aggregate}}Repository::new(db.clone());
+        Self { db, {{aggregates}} }
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
+        &self.{{aggregates}}
+    }
+
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        let transaction = self.db.begin().await.map_err(error::from_db)?;
+        let {{aggregates}} = Sql{{Aggregate}}Repository::new(transaction);
+        Ok(Box::new(SqlUnitOfWork { {{aggregates}} }))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db.ping().await.map_err(error::from_db)
+    }
+}
+
+/// A unit of work on one database transaction; dropping it rolls back.
+#[derive(Debug)]
+struct SqlUnitOfWork {
+    {{aggregates}}: Sql{{Aggregate}}Repository<DatabaseTransaction>,
+}
+
+#[async_trait]
+impl UnitOfWork for SqlUnitOfWork {
+    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
+        &self.{{aggregates}}
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        let transaction = self.{{aggregates}}.into_connection();
+        transaction.commit().await.map_err(error::from_db)
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        let transaction = self.{{aggregates}}.into_connection();
+        transaction.rollback().await.map_err(error::from_db)
+    }
+}

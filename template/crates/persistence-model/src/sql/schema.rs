@@ -1,0 +1,19 @@
+//! Creates the schema from the entity definitions when the service runs
+//! without versioned migrations. Idempotent: every instance runs it at start.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Schema};
+
+use super::entity::{{aggregate}}::Entity;
+use super::error::from_db;
+use crate::Result;
+
+/// Creates missing tables (with their unique constraints); existing ones are
+/// left as they are, so changing a column later needs a migration.
+pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
+    let backend = db.get_database_backend();
+    let schema = Schema::new(backend);
+    let mut table = schema.create_table_from_entity(Entity);
+    table.if_not_exists();
+    db.execute(&table).await.map_err(from_db)?;
+    Ok(())
+}

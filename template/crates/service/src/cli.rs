@@ -1,0 +1,72 @@
+//! Command-line interface.
+
+use clap::{Parser, Subcommand};
+{%- if migrations %}
+use {{crate_name}}_migration::{Migrator, MigratorTrait};
+
+use crate::config::Settings;
+use crate::startup::{ApplyMigrations, GlobalLock, StartupTask, connect, run_startup_tasks};
+{%- endif %}
+
+#[derive(Debug, Parser)]
+#[command(version, about = "The {{project-name}} service")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+{%- if migrations %}
+    /// Manage the database schema, e.g. from a deployment job.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+{%- endif %}
+}
+{%- if migrations %}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+/// Runs a migration command under the same global lock as startup, so it is
+/// safe while instances are starting.
+pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = connect(&settings.database).await?;
+    match action {
+        MigrateAction::Up => {
+            let tasks: Vec<Box<dyn StartupTask>> = vec![Box::new(ApplyMigrations)];
+            run_startup_tasks(&db, &settings.startup, tasks).await?;
+            println!("all migrations applied");
+        }
+        MigrateAction::Down => {
+            let lock = GlobalLock::acquire(&db, &settings.startup).await?;
+            let result = Migrator::down(&db, Some(1)).await;
+            lock.release().await?;
+            result?;
+            println!("reverted the last migration");
+        }
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(&db).await?;
+            let pending = Migrator::get_pending_migrations(&db).await?;
+            for migration in &applied {
+                println!("applied  {}", migration.name());
+            }
+            for migration in &pending {
+                println!("pending  {}", migration.name());
+            }
+        }
+    }
+    Ok(())
+}
+{%- endif %}

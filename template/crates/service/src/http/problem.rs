@@ -1,0 +1,175 @@
+//! RFC 9457 problem details: the one error format of the API.
+
+use std::any::Any;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use {{crate_name}}_domain_model::{DomainError, FieldError};
+
+/// The problem+json body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The status code's reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong with this request, for people.
+    pub detail: String,
+    /// Per-field validation errors (422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error response; every handler and extractor fails with one.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        let status = match &err {
+            DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
+            DomainError::AlreadyExists { .. }
+            | DomainError::Conflict
+            | DomainError::RuleViolation(_) => StatusCode::CONFLICT,
+            DomainError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            DomainError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            DomainError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        // Server-side failures are logged with their cause chain and hidden
+        // from the client, who only learns that it was not their fault.
+        if status.is_server_error() {
+            tracing::error!(error = ?err, "request failed");
+        }
+        let detail = match &err {
+            DomainError::Internal(_) => "the server failed to handle the request".to_owned(),
+            other => other.to_string(),
+        };
+        let errors = match err {
+            DomainError::Validation(fields) => fields,
+            _ => Vec::new(),
+        };
+        Self {
+            status,
+            detail,
+            errors,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(self.status, self.detail, self.errors)
+    }
+}
+
+fn problem_response(status: StatusCode, detail: String, errors: Vec<FieldError>) -> Response {
+    let problem = Problem {
+        kind: "about:blank".to_owned(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        errors: errors
+            .into_iter()
+            .map(|f| ProblemField {
+                field: f.field,
+                message: f.message,
+            })
+            .collect(),
+    };
+    let content_type = [(header::CONTENT_TYPE, "application/problem+json")];
+    (status, content_type, Json(problem)).into_response()
+}
+
+/// Unknown routes.
+pub async fn not_found(request: Request) -> ApiError {
+    let detail = format!("no route for {}", request.uri().path());
+    ApiError::new(StatusCode::NOT_FOUND, detail)
+}
+
+/// Known routes with an unsupported method.
+pub async fn method_not_allowed(request: Request) -> ApiError {
+    let detail = format!("{} is not allowed on {}", request.method(), request.uri().path());
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, detail)
+}
+
+/// Middleware layers (timeout, body limit) answer errors with an empty body:
+/// give each of them a problem+json body so clients see one format.
+pub async fn bodyless_errors_as_problems(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let has_type = response.headers().contains_key(header::CONTENT_TYPE);
+    if !(status.is_client_error() || status.is_server_error()) || has_type {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let detail = match status {
+        StatusCode::REQUEST_TIMEOUT => "the request took too long".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        other => other.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let problem = problem_response(status, detail, Vec::new());
+    let (problem_parts, body) = problem.into_parts();
+    parts.headers.extend(problem_parts.headers);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
+}
+
+/// A panicking handler is a bug: log it, answer 500, keep serving.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = message, "handler panicked");
+    let detail = "the server failed to handle the request".to_owned();
+    problem_response(StatusCode::INTERNAL_SERVER_ERROR, detail, Vec::new())
+}
+
+/// The span of one request, carrying its request id.
+pub fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %request.uri(),
+        request_id,
+    )
+}

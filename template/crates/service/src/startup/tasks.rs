@@ -1,0 +1,139 @@
+//! Startup tasks ("run sequentially"): work every instance does before it
+//! serves, such as applying migrations. They run one instance at a time under
+//! the [`GlobalLock`], so must be idempotent: every instance runs them.
+
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
+{%- if migrations %}
+use {{crate_name}}_migration::{Migrator, MigratorTrait};
+{%- else %}
+use {{crate_name}}_persistence_model::sql::ensure_schema;
+use {{crate_name}}_persistence_model::sql::{{aggregate}}_entity;
+{%- endif %}
+
+use super::GlobalLock;
+use crate::config::{Settings, StartupSettings};
+
+#[async_trait]
+pub trait StartupTask: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Tasks run in ascending order.
+    fn order(&self) -> u32;
+
+    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()>;
+}
+
+/// The tasks this configuration runs at startup.
+pub fn startup_tasks(settings: &Settings) -> Vec<Box<dyn StartupTask>> {
+    let mut tasks: Vec<Box<dyn StartupTask>> = Vec::new();
+{%- if migrations %}
+    if settings.startup.migrate {
+        tasks.push(Box::new(ApplyMigrations));
+    }
+{%- else %}
+    let _ = settings;
+    tasks.push(Box::new(EnsureSchema));
+{%- endif %}
+    tasks
+}
+
+/// Runs `tasks` in order while holding the global startup lock.
+pub async fn run_startup_tasks(
+    db: &DatabaseConnection,
+    settings: &StartupSettings,
+    mut tasks: Vec<Box<dyn StartupTask>>,
+) -> anyhow::Result<()> {
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    tasks.sort_by_key(|task| task.order());
+    let lock = GlobalLock::acquire(db, settings).await?;
+    let mut outcome = Ok(());
+    for task in &tasks {
+        tracing::info!(task = task.name(), "running startup task");
+        outcome = task.run(db).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    // Release even after a failure, so other instances do not wait it out.
+    lock.release().await?;
+    outcome
+}
+{%- if migrations %}
+
+/// Applies pending migrations.
+#[derive(Debug)]
+pub struct ApplyMigrations;
+
+#[async_trait]
+impl StartupTask for ApplyMigrations {
+    fn name(&self) -> &'static str {
+        "apply migrations"
+    }
+
+    fn order(&self) -> u32 {
+        10
+    }
+
+    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        Migrator::up(db, None).await?;
+        Ok(())
+    }
+}
+{%- else %}
+
+/// Creates missing tables from the entity definitions.
+#[derive(Debug)]
+pub struct EnsureSchema;
+
+#[async_trait]
+impl StartupTask for EnsureSchema {
+    fn name(&self) -> &'static str {
+        "ensure schema"
+    }
+
+    fn order(&self) -> u32 {
+        10
+    }
+
+    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        ensure_schema(db).await?;
+        Ok(())
+    }
+}
+{%- endif %}
+
+/// Readiness: is the schema what this build expects?
+#[derive(Debug, Clone)]
+pub struct SchemaCheck {
+    db: DatabaseConnection,
+}
+
+impl SchemaCheck {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+{%- if migrations %}
+
+    /// Every migration of this build is applied.
+    pub async fn is_current(&self) -> anyhow::Result<()> {
+        let pending = Migrator::get_pending_migrations(&self.db).await?;
+        anyhow::ensure!(pending.is_empty(), "{} pending migration(s)", pending.len());
+        Ok(())
+    }
+{%- else %}
+
+    /// The table exists and can be read.
+    pub async fn is_current(&self) -> anyhow::Result<()> {
+        use sea_orm::{EntityTrait, QuerySelect};
+        {{aggregate}}_entity::Entity::find()
+            .limit(1)
+            .all(&self.db)
+            .await?;
+        Ok(())
+    }
+{%- endif %}
+}

@@ -1,0 +1,18 @@
+//! Logging: `tracing` with pretty or JSON output.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, TelemetrySettings};
+
+/// Installs the global subscriber. `RUST_LOG`, when set, replaces the
+/// configured filter.
+pub fn init(settings: &TelemetrySettings) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.filter))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let installed = match settings.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+    installed.map_err(|e| anyhow::anyhow!("cannot install the log subscriber: {e}"))
+}

@@ -1,0 +1,143 @@
+//! `spawn_app`: a fully built service on its own database, and typed request
+//! helpers that call the router directly.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use {{crate_name}}_service::config::{Secret, Settings};
+use {{crate_name}}_service::startup::Application;
+
+pub const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
+
+pub struct TestApp {
+    router: Router,
+    _database: TestDatabase,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("response has no {name} header"))
+    }
+
+    /// Asserts a problem+json error with this status.
+    pub fn assert_problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.header(header::CONTENT_TYPE), "application/problem+json");
+        assert_eq!(self.body["status"], status.as_u16());
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.database.url = Secret::new(database.url());
+    configure(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds on a fresh database");
+    TestApp {
+        router: app.router(),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        read(self.router.clone().oneshot(request).await.unwrap()).await
+    }
+
+    /// Sends all requests at once, each on its own task.
+    pub async fn send_concurrently(
+        &self,
+        requests: impl Iterator<Item = Request<Body>>,
+    ) -> Vec<TestResponse> {
+        let tasks: Vec<_> = requests
+            .map(|request| {
+                let router = self.router.clone();
+                tokio::spawn(async move { read(router.oneshot(request).await.unwrap()).await })
+            })
+            .collect();
+        let mut responses = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            responses.push(task.await.expect("the request task completes"));
+        }
+        responses
+    }
+
+    pub async fn request(&self, method: Method, uri: &str, json: Option<&Value>) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(uri);
+        let body = match json {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Method::GET, uri, None).await
+    }
+
+    pub async fn create(&self, json: &Value) -> TestResponse {
+        self.request(Method::POST, COLLECTION, Some(json)).await
+    }
+
+    /// Creates one and returns its body, asserting success.
+    pub async fn create_ok(&self, name: &str, amount_cents: i64) -> Value {
+        let json = serde_json::json!({ "name": name, "amount_cents": amount_cents });
+        let response = self.create(&json).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body
+    }
+
+    pub async fn put(&self, id: &str, json: &Value, if_match: Option<&str>) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(Method::PUT)
+            .uri(format!("{COLLECTION}/{id}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(tag) = if_match {
+            builder = builder.header(header::IF_MATCH, tag);
+        }
+        self.send(builder.body(Body::from(json.to_string())).unwrap()).await
+    }
+}
+
+async fn read(response: axum::response::Response) -> TestResponse {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
