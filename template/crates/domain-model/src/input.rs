@@ -31,7 +31,10 @@ impl {{Aggregate}}Input {
         let description = self.description.as_deref();
         let changes = {{Aggregate}}Changes {
             name: Name::parse(&self.name).map_err(internal)?,
-            description: description.map(Description::parse).transpose().map_err(internal)?,
+            description: description
+                .map(Description::parse)
+                .transpose()
+                .map_err(internal)?,
             status: self.status.unwrap_or({{Aggregate}}Status::Draft),
             amount: Amount::from_cents(self.amount_cents).map_err(internal)?,
         };
@@ -44,7 +47,9 @@ fn valid_name(name: &str) -> Result<(), ValidationError> {
 }
 
 fn valid_description(description: &str) -> Result<(), ValidationError> {
-    Description::parse(description).map(drop).map_err(to_validation)
+    Description::parse(description)
+        .map(drop)
+        .map_err(to_validation)
 }
 
 fn valid_amount(cents: i64) -> Result<(), ValidationError> {

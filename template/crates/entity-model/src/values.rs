@@ -93,7 +93,9 @@ mod tests {
         assert!(Name::parse(&"x".repeat(Name::MAX_CHARS)).is_ok());
         assert_eq!(
             Name::parse(&"x".repeat(Name::MAX_CHARS + 1)),
-            Err(ValueError::TooLong { max: Name::MAX_CHARS })
+            Err(ValueError::TooLong {
+                max: Name::MAX_CHARS
+            })
         );
     }
 

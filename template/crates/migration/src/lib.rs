@@ -17,6 +17,8 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_{{aggregates}}::Migration)]
+        vec![Box::new(
+            m20260101_000001_create_{{aggregates}}::Migration,
+        )]
     }
 }

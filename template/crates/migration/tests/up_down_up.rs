@@ -1,8 +1,8 @@
 //! Every migration must apply, revert and re-apply cleanly on a real database.
 
-use sea_orm_migration::SchemaManager;
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
 use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use sea_orm_migration::SchemaManager;
 
 #[tokio::test]
 async fn migrations_go_up_down_and_up_again() {
@@ -12,7 +12,12 @@ async fn migrations_go_up_down_and_up_again() {
 
     Migrator::up(db, None).await.expect("up from empty");
     assert!(manager.has_table("{{aggregates}}").await.unwrap());
-    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     Migrator::down(db, None).await.expect("down to empty");
     assert!(!manager.has_table("{{aggregates}}").await.unwrap());

@@ -3,7 +3,7 @@
 //! The traits ([`{{Aggregate}}Repository`], [`UnitOfWork`], [`Store`]) are all the domain
 //! model sees. Two implementations stand behind them and are held to one contract
 //! test suite (`tests/contract.rs`):
-//! - [`sql`]: SeaORM on {{database}};
+//! - [`sql`]: SeaORM on sqlite;
 //! - [`in_memory`]: for unit tests of domain logic.
 //!
 //! Queries are [`Specification`]s: typed, backend-neutral values that each

@@ -122,7 +122,7 @@ impl Default for Settings {
 
 impl Settings {
     /// Loads the layers from `APP_CONFIG_DIR` (default `config/`).
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> anyhow::Result<Self> {
         let dir = std::env::var_os("APP_CONFIG_DIR")
             .map_or_else(|| PathBuf::from("config"), PathBuf::from);
         let environment = std::env::var("APP_ENVIRONMENT").unwrap_or_else(|_| "local".into());
@@ -131,6 +131,7 @@ impl Settings {
             .merge(Toml::file(dir.join(format!("{environment}.toml"))))
             .merge(Env::prefixed("APP__").split("__"))
             .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
 }
 
@@ -158,6 +159,8 @@ mod tests {
         assert!(!printed.contains(settings.database.url.expose()));
     }
 
+    // `Jail`'s closure must return figment's (large) error type.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn environment_overrides_files_and_defaults() {
         figment::Jail::expect_with(|jail| {

@@ -7,8 +7,8 @@ use crate::config::{LogFormat, TelemetrySettings};
 /// Installs the global subscriber. `RUST_LOG`, when set, replaces the
 /// configured filter.
 pub fn init(settings: &TelemetrySettings) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.filter))?;
+    let filter =
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.filter))?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let installed = match settings.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use chrono::Utc;
 use {{crate_name}}_persistence_model::Store;
+use chrono::Utc;
 
 use crate::{DomainError, Result};
 
@@ -24,7 +24,8 @@ impl Create{{Aggregate}}Processor {
     pub async fn process(&self, input: {{Aggregate}}Input) -> Result<{{Aggregate}}> {
         let changes = input.parse()?;
         let description = changes.description;
-        let mut aggregate = {{Aggregate}}::create(changes.name, description, changes.amount, Utc::now());
+        let mut aggregate =
+            {{Aggregate}}::create(changes.name, description, changes.amount, Utc::now());
         let uow = self.store.begin().await?;
         // A friendly check first; the unique index still decides under races.
         let same_name = {{Aggregate}}Specification::named(aggregate.name().as_str());

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use chrono::Utc;
 use {{crate_name}}_entity_model::Version;
 use {{crate_name}}_persistence_model::Store;
+use chrono::Utc;
 
-use super::{check_expected_version, not_found};
+use super::{check_expected_version, not_found, save_failed};
 use crate::Result;
 
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
@@ -32,7 +32,7 @@ impl Delete{{Aggregate}}Processor {
         let mut aggregate = found.ok_or_else(|| not_found(id))?;
         check_expected_version(&aggregate, expected_version)?;
         aggregate.delete(Utc::now());
-        repository.delete(&aggregate).await?;
+        repository.delete(&aggregate).await.map_err(save_failed(id))?;
         uow.commit().await?;
         for event in aggregate.take_events() {
             tracing::info!(event = event.name(), id = %id, "domain event");

@@ -13,6 +13,7 @@ mod update_{{aggregate}};
 mod tests;
 
 use {{crate_name}}_entity_model::{AggregateRoot, Version};
+use {{crate_name}}_persistence_model::PersistenceError;
 
 use crate::DomainError;
 
@@ -26,16 +27,23 @@ fn check_expected_version<A: AggregateRoot>(
     expected: Option<Version>,
 ) -> Result<(), DomainError> {
     match expected {
-        Some(expected) if expected != aggregate.version() => {
-            Err(DomainError::PreconditionFailed {
-                expected,
-                actual: aggregate.version(),
-            })
-        }
+        Some(expected) if expected != aggregate.version() => Err(DomainError::PreconditionFailed {
+            expected,
+            actual: aggregate.version(),
+        }),
         _ => Ok(()),
     }
 }
 
 fn not_found(id: impl std::fmt::Display) -> DomainError {
     DomainError::NotFound { id: id.to_string() }
+}
+
+/// Maps a failed save: the aggregate may have been deleted since it was read,
+/// which is the client's 404, not a server error.
+fn save_failed(id: impl std::fmt::Display) -> impl FnOnce(PersistenceError) -> DomainError {
+    move |err| match err {
+        PersistenceError::NotFound => not_found(id),
+        other => other.into(),
+    }
 }

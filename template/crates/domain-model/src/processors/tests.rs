@@ -42,7 +42,10 @@ async fn create_refuses_a_taken_name_and_bad_input() {
     let create = Create{{Aggregate}}Processor::new(store());
     create.process(input("Desk", None)).await.unwrap();
     let again = create.process(input("Desk", None)).await;
-    assert!(matches!(again, Err(DomainError::AlreadyExists { field: "name" })));
+    assert!(matches!(
+        again,
+        Err(DomainError::AlreadyExists { field: "name" })
+    ));
     let blank = create.process(input(" ", None)).await;
     assert!(matches!(blank, Err(DomainError::Validation(_))));
 }
@@ -77,7 +80,10 @@ async fn update_enforces_the_aggregate_rules() {
     let created = create.process(input("Desk", None)).await.unwrap();
     let archived = Some({{Aggregate}}Status::Archived);
     let id = created.id();
-    update.process(id, None, input("Desk", archived)).await.unwrap();
+    update
+        .process(id, None, input("Desk", archived))
+        .await
+        .unwrap();
     let refused = update.process(id, None, input("Desk", archived)).await;
     assert!(matches!(refused, Err(DomainError::RuleViolation(_))));
 }
@@ -119,7 +125,10 @@ async fn a_lost_update_race_is_a_conflict() {
     let mut read = read.unwrap().unwrap();
     let update = Update{{Aggregate}}Processor::new(store.clone());
     let active = Some({{Aggregate}}Status::Active);
-    update.process(created.id(), None, input("Chair", active)).await.unwrap();
+    update
+        .process(created.id(), None, input("Chair", active))
+        .await
+        .unwrap();
     let changes = input("Stool", active).parse().unwrap();
     read.apply(changes, chrono::Utc::now()).unwrap();
     let outcome = match racing.{{aggregates}}().update(&read).await {

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use chrono::Utc;
 use {{crate_name}}_entity_model::{AggregateRoot, Version};
 use {{crate_name}}_persistence_model::Store;
+use chrono::Utc;
 
-use super::{check_expected_version, not_found};
+use super::{check_expected_version, not_found, save_failed};
 use crate::{DomainError, Result};
 
 use crate::{{Aggregate}}Input;
@@ -47,10 +47,15 @@ impl Update{{Aggregate}}Processor {
             .apply(changes, Utc::now())
             .map_err(|rule| DomainError::RuleViolation(rule.to_string()))?;
         let events = aggregate.take_events();
-        let saved = repository.update(&aggregate).await?;
+        let saved = repository.update(&aggregate).await;
+        let saved = saved.map_err(save_failed(id))?;
         uow.commit().await?;
         for event in events {
-            tracing::info!(event = event.name(), version = saved.version(), "domain event");
+            tracing::info!(
+                event = event.name(),
+                version = saved.version(),
+                "domain event"
+            );
         }
         Ok(saved)
     }

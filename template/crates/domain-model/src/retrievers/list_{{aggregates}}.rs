@@ -10,7 +10,8 @@ use {{crate_name}}_persistence_model::{{Aggregate}}Field;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
 /// Fields a list may be sorted by, as clients name them.
-pub const SORTABLE_FIELDS: [&str; 5] = ["name", "status", "amount_cents", "created_at", "updated_at"];
+pub const SORTABLE_FIELDS: [&str; 5] =
+    ["name", "status", "amount_cents", "created_at", "updated_at"];
 
 /// Filters, sort and paging as a client sends them; checked by the retriever.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +45,10 @@ impl List{{Aggregates}}Retriever {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn retrieve(&self, query: &List{{Aggregates}}Query) -> Result<Page<{{Aggregate}}>> {
+    pub async fn retrieve(
+        &self,
+        query: &List{{Aggregates}}Query,
+    ) -> Result<Page<{{Aggregate}}>> {
         let spec = specification(query)?;
         let repository = self.store.{{aggregates}}();
         let items = repository.find(&spec).await?;

@@ -15,9 +15,9 @@ use async_trait::async_trait;
 use crate::{PersistenceError, Result, Store, UnitOfWork};
 
 use crate::{{Aggregate}}Repository;
-use repository::InMemory{{Aggregate}}Repository;
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
+use repository::InMemory{{Aggregate}}Repository;
 
 type Table = BTreeMap<{{Aggregate}}Id, {{Aggregate}}State>;
 
@@ -29,11 +29,15 @@ impl SharedTable {
     // A poisoned lock only means another test thread panicked mid-operation;
     // every operation below leaves the table consistent, so keep using it.
     fn read(&self) -> RwLockReadGuard<'_, Table> {
-        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Table> {
-        self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

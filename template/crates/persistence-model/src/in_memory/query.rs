@@ -51,9 +51,7 @@ fn eval(state: &State, filter: &Filter<Field>) -> bool {
             Value::Text(s) => s.to_lowercase().contains(&text.to_lowercase()),
             _ => false,
         },
-        Filter::In(f, values) => values
-            .iter()
-            .any(|v| cmp(f, v) == Some(Ordering::Equal)),
+        Filter::In(f, values) => values.iter().any(|v| cmp(f, v) == Some(Ordering::Equal)),
         Filter::And(filters) => filters.iter().all(|f| eval(state, f)),
         Filter::Or(filters) => filters.iter().any(|f| eval(state, f)),
         Filter::Not(filter) => !eval(state, filter),

@@ -1,11 +1,11 @@
 //! Extractors whose rejections are problem+json instead of axum's plain text.
 
+use {{crate_name}}_entity_model::Version;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
-use {{crate_name}}_entity_model::Version;
 
 use super::ApiError;
 

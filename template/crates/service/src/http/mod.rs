@@ -9,19 +9,19 @@ mod {{aggregates}};
 
 use std::sync::Arc;
 
+use {{crate_name}}_domain_model::processors as p;
+use {{crate_name}}_domain_model::retrievers as r;
+use {{crate_name}}_persistence_model::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer};
 use tower_http::request_id::SetRequestIdLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use {{crate_name}}_domain_model::processors as p;
-use {{crate_name}}_domain_model::retrievers as r;
-use {{crate_name}}_persistence_model::Store;
 
 use crate::config::ServerSettings;
 use crate::startup::SchemaCheck;

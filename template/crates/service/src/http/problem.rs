@@ -2,6 +2,7 @@
 
 use std::any::Any;
 
+use {{crate_name}}_domain_model::{DomainError, FieldError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::Request;
@@ -10,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use {{crate_name}}_domain_model::{DomainError, FieldError};
 
 /// The problem+json body.
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,7 +121,11 @@ pub async fn not_found(request: Request) -> ApiError {
 
 /// Known routes with an unsupported method.
 pub async fn method_not_allowed(request: Request) -> ApiError {
-    let detail = format!("{} is not allowed on {}", request.method(), request.uri().path());
+    let detail = format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    );
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, detail)
 }
 

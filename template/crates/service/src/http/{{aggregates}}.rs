@@ -3,22 +3,22 @@
 //! Request and response bodies are DTOs defined here; the entity model has no
 //! `Serialize`, so the wire format can only change in this file.
 
+use {{crate_name}}_entity_model::AggregateRoot;
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use {{crate_name}}_entity_model::AggregateRoot;
 
 use super::extract::{Json, Path, Query, etag, if_match};
 use super::{ApiError, AppState, Problem};
 
-use {{crate_name}}_domain_model::{{Aggregate}}Input;
 use {{crate_name}}_domain_model::List{{Aggregates}}Query;
+use {{crate_name}}_domain_model::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
@@ -173,9 +173,8 @@ pub async fn create(
     let created = state.create.process(input).await?;
     let location = format!("{COLLECTION}/{}", created.id());
     let mut response = with_etag(StatusCode::CREATED, &created);
-    let location = HeaderValue::try_from(location).map_err(|e| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-    })?;
+    let location = HeaderValue::try_from(location)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }
@@ -219,7 +218,11 @@ pub async fn list(
     let found = state.list.retrieve(&query).await?;
     let page_size = query.page_size.unwrap_or(20);
     Ok(axum::Json({{Aggregate}}Page {
-        items: found.items.iter().map({{Aggregate}}Response::from).collect(),
+        items: found
+            .items
+            .iter()
+            .map({{Aggregate}}Response::from)
+            .collect(),
         page: query.page.unwrap_or(1),
         page_size,
         total: found.total,

@@ -25,7 +25,9 @@ async fn malformed_json_is_400_and_wrong_shape_422() {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{\"name\": "))
         .unwrap();
-    app.send(request).await.assert_problem(StatusCode::BAD_REQUEST);
+    app.send(request)
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
     let request = Request::post(COLLECTION)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(r#"{"name": "x", "amount_cents": "lots"}"#))
@@ -34,7 +36,9 @@ async fn malformed_json_is_400_and_wrong_shape_422() {
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let request = Request::post(COLLECTION)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"name": "x", "amount_cents": 1, "admin": true}"#))
+        .body(Body::from(
+            r#"{"name": "x", "amount_cents": 1, "admin": true}"#,
+        ))
         .unwrap();
     let response = app.send(request).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
@@ -68,5 +72,9 @@ async fn oversized_body_is_413() {
 async fn every_response_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/nope").await;
-    assert!(!response.header(header::HeaderName::from_static("x-request-id")).is_empty());
+    assert!(
+        !response
+            .header(header::HeaderName::from_static("x-request-id"))
+            .is_empty()
+    );
 }

@@ -1,15 +1,15 @@
 //! `spawn_app`: a fully built service on its own database, and typed request
 //! helpers that call the router directly.
 
+use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use {{crate_name}}_service::config::{Secret, Settings};
+use {{crate_name}}_service::startup::Application;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use {{crate_name}}_persistence_model::test_support::TestDatabase;
-use {{crate_name}}_service::config::{Secret, Settings};
-use {{crate_name}}_service::startup::Application;
 
 pub const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
 
@@ -37,7 +37,10 @@ impl TestResponse {
     /// Asserts a problem+json error with this status.
     pub fn assert_problem(&self, status: StatusCode) {
         assert_eq!(self.status, status, "body: {}", self.body);
-        assert_eq!(self.header(header::CONTENT_TYPE), "application/problem+json");
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            "application/problem+json"
+        );
         assert_eq!(self.body["status"], status.as_u16());
         assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     }
@@ -121,7 +124,8 @@ impl TestApp {
         if let Some(tag) = if_match {
             builder = builder.header(header::IF_MATCH, tag);
         }
-        self.send(builder.body(Body::from(json.to_string())).unwrap()).await
+        self.send(builder.body(Body::from(json.to_string())).unwrap())
+            .await
     }
 }
 

@@ -46,7 +46,9 @@ async fn create_with_invalid_fields_is_422_per_field() {
 async fn create_with_a_taken_name_is_409() {
     let app = spawn_app().await;
     app.create_ok("Desk", 1).await;
-    let response = app.create(&json!({ "name": "Desk", "amount_cents": 2 })).await;
+    let response = app
+        .create(&json!({ "name": "Desk", "amount_cents": 2 }))
+        .await;
     response.assert_problem(StatusCode::CONFLICT);
 }
 
@@ -54,7 +56,9 @@ async fn create_with_a_taken_name_is_409() {
 async fn get_unknown_is_404_and_bad_id_is_400() {
     let app = spawn_app().await;
     let unknown = format!("{COLLECTION}/0190a5d2-7f3e-7c4a-9b1e-2d3f4a5b6c7d");
-    app.get(&unknown).await.assert_problem(StatusCode::NOT_FOUND);
+    app.get(&unknown)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
     let bad = format!("{COLLECTION}/not-a-uuid");
     app.get(&bad).await.assert_problem(StatusCode::BAD_REQUEST);
 }
@@ -87,13 +91,17 @@ async fn update_breaking_a_rule_is_409_and_bad_fields_422() {
     let active = json!({ "name": "Desk", "status": "active", "amount_cents": 1 });
     assert_eq!(app.put(id, &active, None).await.status, StatusCode::OK);
     let back = json!({ "name": "Desk", "status": "draft", "amount_cents": 1 });
-    app.put(id, &back, None).await.assert_problem(StatusCode::CONFLICT);
+    app.put(id, &back, None)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
     let unknown_status = json!({ "name": "Desk", "status": "shipped", "amount_cents": 1 });
     let response = app.put(id, &unknown_status, None).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let missing = format!("{COLLECTION}/0190a5d2-7f3e-7c4a-9b1e-2d3f4a5b6c7d");
     let path = missing.rsplit('/').next().unwrap();
-    app.put(path, &active, None).await.assert_problem(StatusCode::NOT_FOUND);
+    app.put(path, &active, None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -140,11 +148,18 @@ async fn delete_is_204_then_404() {
 #[tokio::test]
 async fn list_filters_sorts_and_pages() {
     let app = spawn_app().await;
-    for (name, cents) in [("apple", 300), ("banana", 150), ("cherry", 500), ("date", 50)] {
+    for (name, cents) in [
+        ("apple", 300),
+        ("banana", 150),
+        ("cherry", 500),
+        ("date", 50),
+    ] {
         app.create_ok(name, cents).await;
     }
     let page = app
-        .get(&format!("{COLLECTION}?sort=-amount_cents&page=1&page_size=2"))
+        .get(&format!(
+            "{COLLECTION}?sort=-amount_cents&page=1&page_size=2"
+        ))
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body["total"], 4);
@@ -158,7 +173,9 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(names, ["cherry", "apple"]);
 
     let filtered = app
-        .get(&format!("{COLLECTION}?name_contains=AN&min_amount_cents=100"))
+        .get(&format!(
+            "{COLLECTION}?name_contains=AN&min_amount_cents=100"
+        ))
         .await;
     assert_eq!(filtered.body["total"], 1);
     assert_eq!(filtered.body["items"][0]["name"], "banana");
@@ -172,7 +189,9 @@ async fn list_rejects_bad_parameters_and_treats_operators_as_data() {
     too_big.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let bad_sort = app.get(&format!("{COLLECTION}?sort=password")).await;
     bad_sort.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = app.get(&format!("{COLLECTION}?name_contains%5B%24ne%5D=x")).await;
+    let unknown = app
+        .get(&format!("{COLLECTION}?name_contains%5B%24ne%5D=x"))
+        .await;
     unknown.assert_problem(StatusCode::BAD_REQUEST);
     let not_a_number = app.get(&format!("{COLLECTION}?page=abc")).await;
     not_a_number.assert_problem(StatusCode::BAD_REQUEST);
