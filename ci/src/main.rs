@@ -130,6 +130,14 @@ fn option_value<'a>(
     }
 }
 
+/// `--flag=value` → (`--flag`, Some(`value`)); anything else is taken whole.
+fn split_flag(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+        _ => (arg, None),
+    }
+}
+
 fn parse_new(args: &[String]) -> Result<generate::Request> {
     let mut name = None;
     let mut defines = Vec::new();
@@ -137,10 +145,7 @@ fn parse_new(args: &[String]) -> Result<generate::Request> {
     let mut format = true;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
-            _ => (arg.as_str(), None),
-        };
+        let (flag, inline) = split_flag(arg);
         match flag {
             "-d" | "--define" => {
                 let pair = option_value(flag, inline, &mut iter)?;
@@ -186,10 +191,7 @@ fn parse_matrix(args: &[String]) -> Result<matrix::Options> {
     let mut options = matrix::Options::default();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
-            _ => (arg.as_str(), None),
-        };
+        let (flag, inline) = split_flag(arg);
         match flag {
             "--only" => options
                 .filters

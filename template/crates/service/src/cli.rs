@@ -2,10 +2,12 @@
 
 use clap::{Parser, Subcommand};
 {%- if migrations %}
+
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
 
 use crate::config::Settings;
-use crate::startup::{ApplyMigrations, GlobalLock, StartupTask, connect, run_startup_tasks};
+use crate::startup::{GlobalLock, PrepareSchema, StartupTask};
+use crate::startup::{connect, run_startup_tasks};
 {%- endif %}
 
 #[derive(Debug, Parser)]
@@ -45,7 +47,7 @@ pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Resu
     let db = connect(&settings.database).await?;
     match action {
         MigrateAction::Up => {
-            let tasks: Vec<Box<dyn StartupTask>> = vec![Box::new(ApplyMigrations)];
+            let tasks: Vec<Box<dyn StartupTask>> = vec![Box::new(PrepareSchema)];
             run_startup_tasks(&db, &settings.startup, tasks).await?;
             println!("all migrations applied");
         }

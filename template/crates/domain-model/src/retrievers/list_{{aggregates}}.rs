@@ -30,6 +30,19 @@ pub struct List{{Aggregates}}Query {
     pub page_size: Option<u64>,
 }
 
+impl List{{Aggregates}}Query {
+    /// The requested page, or the first.
+    pub fn page(&self) -> u64 {
+        self.page.unwrap_or(1)
+    }
+
+    /// The requested page size, or the default.
+    pub fn page_size(&self) -> u64 {
+        self.page_size
+            .unwrap_or(List{{Aggregates}}Retriever::DEFAULT_PAGE_SIZE)
+    }
+}
+
 /// Lists {{aggregates}} matching filters, sorted and paged.
 #[derive(Debug, Clone)]
 pub struct List{{Aggregates}}Retriever {
@@ -45,10 +58,7 @@ impl List{{Aggregates}}Retriever {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn retrieve(
-        &self,
-        query: &List{{Aggregates}}Query,
-    ) -> Result<Page<{{Aggregate}}>> {
+    pub async fn retrieve(&self, query: &Query) -> Result<Page<{{Aggregate}}>> {
         let spec = specification(query)?;
         let repository = self.store.{{aggregates}}();
         let items = repository.find(&spec).await?;
@@ -57,6 +67,7 @@ impl List{{Aggregates}}Retriever {
     }
 }
 
+type Query = List{{Aggregates}}Query;
 type Spec = {{Aggregate}}Specification;
 
 /// Turns the client's query into a specification, reporting every bad
@@ -87,14 +98,12 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
             Err(err) => errors.push(err),
         }
     }
-    let page = query.page.unwrap_or(1);
+    let page = query.page();
     if page == 0 {
         errors.push(FieldError::new("page", "must be at least 1"));
     }
     let max_page_size = List{{Aggregates}}Retriever::MAX_PAGE_SIZE;
-    let page_size = query
-        .page_size
-        .unwrap_or(List{{Aggregates}}Retriever::DEFAULT_PAGE_SIZE);
+    let page_size = query.page_size();
     if !(1..=max_page_size).contains(&page_size) {
         let message = format!("must be between 1 and {max_page_size}");
         errors.push(FieldError::new("page_size", message));

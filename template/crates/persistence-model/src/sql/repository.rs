@@ -1,7 +1,6 @@
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait};
-use sea_orm::{PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{PaginatorTrait, QueryFilter};
 
 use super::{error::from_db, query};
 use crate::{PersistenceError, Result};
@@ -110,16 +109,12 @@ where
 
     #[tracing::instrument(skip(self))]
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
-        let select = Entity::find().filter(query::condition(spec));
-        // COUNT(*) over the filter only: sort and paging do not change a total.
-        let counted = select
-            .select_only()
-            .column_as(Expr::cust("COUNT(*)"), "count")
-            .into_tuple::<i64>()
-            .one(&self.conn)
+        // Sort and paging do not change a total: count over the filter only.
+        Entity::find()
+            .filter(query::condition(spec))
+            .count(&self.conn)
             .await
-            .map_err(from_db)?;
-        Ok(counted.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+            .map_err(from_db)
     }
 }
 

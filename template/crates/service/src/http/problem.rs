@@ -167,7 +167,7 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
 pub fn request_span(request: &Request) -> tracing::Span {
     let request_id = request
         .headers()
-        .get("x-request-id")
+        .get(&super::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!(

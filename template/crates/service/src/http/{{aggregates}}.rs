@@ -216,15 +216,11 @@ pub async fn list(
         page_size: params.page_size,
     };
     let found = state.list.retrieve(&query).await?;
-    let page_size = query.page_size.unwrap_or(20);
+    let items = found.items.iter().map({{Aggregate}}Response::from);
     Ok(axum::Json({{Aggregate}}Page {
-        items: found
-            .items
-            .iter()
-            .map({{Aggregate}}Response::from)
-            .collect(),
-        page: query.page.unwrap_or(1),
-        page_size,
+        items: items.collect(),
+        page: query.page(),
+        page_size: query.page_size(),
         total: found.total,
     }))
 }

@@ -30,11 +30,16 @@ use crate::config::StartupSettings;
 
 /// How often a waiting instance tries the lock again.
 const RETRY_EVERY: Duration = Duration::from_millis(200);
+{%- if database == "postgres" or database == "mysql" %}
 {%- if database == "postgres" %}
 
 /// The advisory lock key: a hash of the service name, so services sharing a
 /// database server do not block each other.
 const LOCK_KEY: i64 = fnv1a(b"{{crate_name}}:startup");
+
+/// 1 when this session got the lock, 0 when another session holds it.
+const TRY_LOCK: &str =
+    "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END::bigint AS locked";
 
 const fn fnv1a(bytes: &[u8]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -46,59 +51,31 @@ const fn fnv1a(bytes: &[u8]) -> i64 {
     }
     hash as i64
 }
-
-/// Held while the transaction is open.
-#[derive(Debug)]
-pub struct GlobalLock {
-    transaction: DatabaseTransaction,
-}
-
-impl GlobalLock {
-    pub async fn acquire(db: &DatabaseConnection, settings: &StartupSettings) -> anyhow::Result<Self> {
-        let transaction = db.begin().await?;
-        let query = "SELECT pg_try_advisory_xact_lock($1) AS locked";
-        let statement = Statement::from_sql_and_values(
-            transaction.get_database_backend(),
-            query,
-            [LOCK_KEY.into()],
-        );
-        wait_for(settings.lock_timeout(), async || {
-            let row = transaction.query_one_raw(statement.clone()).await?;
-            let locked = row.map(|r| r.try_get::<bool>("", "locked"));
-            Ok(locked.transpose()?.unwrap_or(false))
-        })
-        .await?;
-        Ok(Self { transaction })
-    }
-
-    pub async fn release(self) -> anyhow::Result<()> {
-        self.transaction.commit().await?;
-        Ok(())
-    }
-}
-{%- elsif database == "mysql" %}
+{%- else %}
 
 /// The lock name: per service, so services sharing a server do not block
 /// each other.
-const LOCK_NAME: &str = "{{crate_name}}:startup";
+const LOCK_KEY: &str = "{{crate_name}}:startup";
 
-/// Held while the pinned connection keeps it.
+/// 1 when this session got the lock, 0 when another session holds it.
+const TRY_LOCK: &str = "SELECT GET_LOCK(?, 0) AS locked";
+{%- endif %}
+
+/// Held while its transaction, which pins one pooled connection, is open.
 #[derive(Debug)]
 pub struct GlobalLock {
     transaction: DatabaseTransaction,
 }
 
 impl GlobalLock {
-    pub async fn acquire(db: &DatabaseConnection, settings: &StartupSettings) -> anyhow::Result<Self> {
-        // The transaction only pins one connection for the lock's lifetime.
+    pub async fn acquire(
+        db: &DatabaseConnection,
+        settings: &StartupSettings,
+    ) -> anyhow::Result<Self> {
         let transaction = db.begin().await?;
-        let statement = Statement::from_sql_and_values(
-            transaction.get_database_backend(),
-            "SELECT GET_LOCK(?, 0) AS locked",
-            [LOCK_NAME.into()],
-        );
+        let try_lock = statement(&transaction, TRY_LOCK);
         wait_for(settings.lock_timeout(), async || {
-            let row = transaction.query_one_raw(statement.clone()).await?;
+            let row = transaction.query_one_raw(try_lock.clone()).await?;
             let locked = row.map(|r| r.try_get::<Option<i64>>("", "locked"));
             Ok(locked.transpose()?.flatten() == Some(1))
         })
@@ -107,17 +84,21 @@ impl GlobalLock {
     }
 
     pub async fn release(self) -> anyhow::Result<()> {
-        let statement = Statement::from_sql_and_values(
-            self.transaction.get_database_backend(),
-            "SELECT RELEASE_LOCK(?)",
-            [LOCK_NAME.into()],
-        );
+{%- if database == "mysql" %}
         // Release before the connection returns to the pool, or the next
         // user of that connection would hold the lock.
-        self.transaction.execute_raw(statement).await?;
+        let release = statement(&self.transaction, "SELECT RELEASE_LOCK(?)");
+        self.transaction.execute_raw(release).await?;
+{%- endif %}
+        // Ending the transaction returns its connection to the pool.
         self.transaction.commit().await?;
         Ok(())
     }
+}
+
+fn statement(transaction: &DatabaseTransaction, sql: &str) -> Statement {
+    let backend = transaction.get_database_backend();
+    Statement::from_sql_and_values(backend, sql, [LOCK_KEY.into()])
 }
 {%- else %}
 
@@ -128,7 +109,10 @@ pub struct GlobalLock {
 }
 
 impl GlobalLock {
-    pub async fn acquire(db: &DatabaseConnection, settings: &StartupSettings) -> anyhow::Result<Self> {
+    pub async fn acquire(
+        db: &DatabaseConnection,
+        settings: &StartupSettings,
+    ) -> anyhow::Result<Self> {
         let Some(path) = lock_path(db).await? else {
             return Ok(Self { file: None });
         };

@@ -7,20 +7,18 @@ mod tasks;
 use std::sync::Arc;
 use std::time::Duration;
 
+use {{crate_name}}_persistence_model::sql::{self, ConnectionSettings, SqlStore};
 use anyhow::Context;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use {{crate_name}}_persistence_model::sql::{self, ConnectionSettings, SqlStore};
 
 use crate::config::{DatabaseSettings, Settings};
 use crate::http::{AppState, router};
 
 pub use lock::GlobalLock;
-pub use tasks::{SchemaCheck, StartupTask, run_startup_tasks, startup_tasks};
-{%- if migrations %}
-pub use tasks::ApplyMigrations;
-{%- endif %}
+pub use tasks::{PrepareSchema, SchemaCheck, StartupTask};
+pub use tasks::{run_startup_tasks, startup_tasks};
 
 /// A built service: database ready, listener bound, not yet serving.
 #[derive(Debug)]

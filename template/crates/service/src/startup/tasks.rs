@@ -4,9 +4,12 @@
 
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
+
 {%- if migrations %}
+
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
 {%- else %}
+
 use {{crate_name}}_persistence_model::sql::ensure_schema;
 use {{crate_name}}_persistence_model::sql::{{aggregate}}_entity;
 {%- endif %}
@@ -28,12 +31,13 @@ pub trait StartupTask: Send + Sync {
 pub fn startup_tasks(settings: &Settings) -> Vec<Box<dyn StartupTask>> {
     let mut tasks: Vec<Box<dyn StartupTask>> = Vec::new();
 {%- if migrations %}
+    // Off when migrations run as a separate deployment job (`migrate up`).
     if settings.startup.migrate {
-        tasks.push(Box::new(ApplyMigrations));
+        tasks.push(Box::new(PrepareSchema));
     }
 {%- else %}
-    let _ = settings;
-    tasks.push(Box::new(EnsureSchema));
+    let _ = settings; // every configuration prepares the schema
+    tasks.push(Box::new(PrepareSchema));
 {%- endif %}
     tasks
 }
@@ -61,49 +65,31 @@ pub async fn run_startup_tasks(
     lock.release().await?;
     outcome
 }
+
+/// Brings the schema to what this build expects: applies pending
+/// migrations, or creates missing tables from the entities.
+#[derive(Debug)]
+pub struct PrepareSchema;
+
+#[async_trait]
+impl StartupTask for PrepareSchema {
+    fn name(&self) -> &'static str {
+        "prepare schema"
+    }
+
+    fn order(&self) -> u32 {
+        10
+    }
+
+    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
 {%- if migrations %}
-
-/// Applies pending migrations.
-#[derive(Debug)]
-pub struct ApplyMigrations;
-
-#[async_trait]
-impl StartupTask for ApplyMigrations {
-    fn name(&self) -> &'static str {
-        "apply migrations"
-    }
-
-    fn order(&self) -> u32 {
-        10
-    }
-
-    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
         Migrator::up(db, None).await?;
-        Ok(())
-    }
-}
 {%- else %}
-
-/// Creates missing tables from the entity definitions.
-#[derive(Debug)]
-pub struct EnsureSchema;
-
-#[async_trait]
-impl StartupTask for EnsureSchema {
-    fn name(&self) -> &'static str {
-        "ensure schema"
-    }
-
-    fn order(&self) -> u32 {
-        10
-    }
-
-    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
         ensure_schema(db).await?;
+{%- endif %}
         Ok(())
     }
 }
-{%- endif %}
 
 /// Readiness: is the schema what this build expects?
 #[derive(Debug, Clone)]
@@ -129,10 +115,8 @@ impl SchemaCheck {
     /// The table exists and can be read.
     pub async fn is_current(&self) -> anyhow::Result<()> {
         use sea_orm::{EntityTrait, QuerySelect};
-        {{aggregate}}_entity::Entity::find()
-            .limit(1)
-            .all(&self.db)
-            .await?;
+        let probe = {{aggregate}}_entity::Entity::find().limit(1);
+        probe.all(&self.db).await?;
         Ok(())
     }
 {%- endif %}
