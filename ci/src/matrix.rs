@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -234,12 +235,12 @@ fn generate(combination: &Combination, run_dir: &Path, log: &Path) -> Result<boo
     remove_dir(run_dir)?;
     let exe = std::env::current_exe().context("cannot locate the xtask binary")?;
     let mut command = Command::new(exe);
-    // Known gap: the template sources are not yet rustfmt-clean for every
-    // combination without cargo-generate's own formatting (import order and
-    // line breaks depend on the project and aggregate names), so the matrix
-    // generates as users do, formatted, and `cargo fmt --check` then proves the
-    // result stable. Generating with `--no-fmt` is the goal (see docs/testing.md).
-    command.args(["new", PROJECT_NAME, "--dest"]).arg(run_dir);
+    // `--no-fmt`: the template's sources must be rustfmt-clean as written, so that
+    // `cargo fmt --check` below catches an unformatted template file instead of
+    // cargo-generate's formatting hiding it.
+    command
+        .args(["new", PROJECT_NAME, "--no-fmt", "--dest"])
+        .arg(run_dir);
     for (key, value) in &combination.values {
         command.arg("-d").arg(format!("{key}={value}"));
     }
@@ -336,12 +337,42 @@ fn run_logged(mut command: Command, log: &Path) -> Result<bool> {
         line.push_str(&format!(" {}", arg.to_string_lossy()));
     }
     writeln!(file, "{line}")?;
-    let status = command
+    // Its own process group, so that a timeout also ends what it started
+    // (cargo test runs the test binaries as its children).
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
         .stderr(file.try_clone()?)
-        .status()
+        .process_group(0)
+        .spawn()
         .with_context(|| format!("cannot run {:?}", command.get_program()))?;
+    let limit = step_timeout();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            // A hung test (a lock wait, a deadlock) must fail its step, not
+            // eat the whole CI budget.
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.wait();
+            writeln!(file, "\n[timed out after {limit:?}; killed]")?;
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     writeln!(file, "\n[{status}]")?;
     Ok(status.success())
+}
+
+/// How long one step may run: `MATRIX_STEP_TIMEOUT_SECS`, default 20 minutes
+/// (a cold build of the heaviest combination takes about 6 on two cores).
+fn step_timeout() -> Duration {
+    let secs = std::env::var("MATRIX_STEP_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20 * 60);
+    Duration::from_secs(secs)
 }

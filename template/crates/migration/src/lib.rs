@@ -17,8 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(
-            m20260101_000001_create_{{aggregates}}::Migration,
-        )]
+        vec![
+            // Oldest first; append new migrations, never reorder.
+            Box::new(m20260101_000001_create_{{aggregates}}::Migration),
+        ]
     }
 }

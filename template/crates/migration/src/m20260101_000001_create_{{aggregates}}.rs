@@ -1,6 +1,7 @@
 //! Creates the {{aggregates}} table and its unique name index.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, pk_uuid, string_len, text_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,12 +11,12 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let table = Table::create()
             .table({{Aggregates}}::Table)
-            .col(ColumnDef::new({{Aggregates}}::Id).uuid().not_null().primary_key())
-            .col(ColumnDef::new({{Aggregates}}::Name).string_len(200).not_null())
-            .col(ColumnDef::new({{Aggregates}}::Description).text().null())
-            .col(ColumnDef::new({{Aggregates}}::Status).string_len(16).not_null())
-            .col(ColumnDef::new({{Aggregates}}::AmountCents).big_integer().not_null())
-            .col(ColumnDef::new({{Aggregates}}::Version).big_integer().not_null())
+            .col(pk_uuid({{Aggregates}}::Id))
+            .col(string_len({{Aggregates}}::Name, 200))
+            .col(text_null({{Aggregates}}::Description))
+            .col(string_len({{Aggregates}}::Status, 16))
+            .col(big_integer({{Aggregates}}::AmountCents))
+            .col(big_integer({{Aggregates}}::Version))
             .col(timestamp({{Aggregates}}::CreatedAt))
             .col(timestamp({{Aggregates}}::UpdatedAt))
             .to_owned();
@@ -40,18 +41,12 @@ impl MigrationTrait for Migration {
 /// MySQL's plain TIMESTAMP keeps whole seconds; DATETIME(6) keeps microseconds
 /// (values are always UTC).
 fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    ColumnDef::new(column)
-        .custom(Alias::new("DATETIME(6)"))
-        .not_null()
-        .to_owned()
+    sea_orm_migration::schema::custom(column, Alias::new("DATETIME(6)"))
 }
 {%- else %}
 
 fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
+    sea_orm_migration::schema::timestamp_with_time_zone(column)
 }
 {%- endif %}
 

@@ -133,8 +133,9 @@ async fn admin_connection(server: &str) -> DatabaseConnection {
 
 impl Drop for TestDatabase {
     /// Drops the database from a helper thread with its own runtime, since
-    /// `Drop` cannot await. Open pool connections do not block it: PostgreSQL
-    /// terminates them (`WITH (FORCE)`), MySQL lets idle ones go.
+    /// `Drop` cannot await. The test's own connections are ended first: the
+    /// test's runtime is blocked here, so a transaction it abandoned cannot be
+    /// rolled back and would hold locks that block the drop forever.
     fn drop(&mut self) {
         let name = self.name.clone();
         let dropped = std::thread::spawn(move || {
@@ -142,21 +143,43 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()
                 .expect("a current-thread runtime builds");
-            runtime.block_on(async move {
-                let admin = admin_connection(&server_url()).await;
-{%- if database == "postgres" %}
-                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-{%- else %}
-                let drop = format!("DROP DATABASE IF EXISTS {name}");
-{%- endif %}
-                admin.execute_unprepared(&drop).await
-            })
+            runtime.block_on(drop_database(name))
         })
         .join();
         // A database left behind is harmless (its name is unique), but say so.
-        if !matches!(dropped, Ok(Ok(_))) {
+        if !matches!(dropped, Ok(Ok(()))) {
             eprintln!("warning: test database {} was not dropped", self.name);
         }
     }
 }
+{%- if database == "postgres" %}
+
+async fn drop_database(name: String) -> Result<(), sea_orm::DbErr> {
+    let admin = admin_connection(&server_url()).await;
+    // FORCE terminates the sessions still connected to it.
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    admin.execute_unprepared(&drop).await?;
+    Ok(())
+}
+{%- else %}
+
+async fn drop_database(name: String) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{DbBackend, Statement};
+    let admin = admin_connection(&server_url()).await;
+    // MySQL has no DROP ... FORCE: end the sessions using it by hand.
+    let sessions = Statement::from_sql_and_values(
+        DbBackend::MySql,
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?",
+        [name.clone().into()],
+    );
+    for row in admin.query_all_raw(sessions).await? {
+        let id: u64 = row.try_get("", "id")?;
+        // It may have ended meanwhile; the drop below is what must succeed.
+        let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
+    }
+    let drop = format!("DROP DATABASE IF EXISTS {name}");
+    admin.execute_unprepared(&drop).await?;
+    Ok(())
+}
+{%- endif %}
 {%- endif %}

@@ -7,15 +7,16 @@
 use std::future::Future;
 
 use chrono::Utc;
+{% if migrations %}
+use {{crate_name}}_migration::{Migrator, MigratorTrait};
+{%- endif %}
 use {{crate_name}}_persistence_model::in_memory::InMemoryStore;
 use {{crate_name}}_persistence_model::sql::SqlStore;
+{%- unless migrations %}
+use {{crate_name}}_persistence_model::sql::ensure_schema;
+{%- endunless %}
 use {{crate_name}}_persistence_model::test_support::TestDatabase;
 use {{crate_name}}_persistence_model::{Filter, PersistenceError, SortDirection, Store};
-{%- if migrations %}
-use {{crate_name}}_migration::{Migrator, MigratorTrait};
-{%- else %}
-use {{crate_name}}_persistence_model::sql::ensure_schema;
-{%- endif %}
 
 /// A store plus whatever must live as long as it (the test database).
 struct Backend<S> {
@@ -69,7 +70,7 @@ mod suite {
 
     use {{crate_name}}_entity_model::{{Aggregate}};
     use {{crate_name}}_entity_model::{{Aggregate}}Changes;
-    use {{crate_name}}_entity_model::{{Aggregate}}Status;
+    use {{crate_name}}_entity_model::{{Aggregate}}Status as Status;
     use {{crate_name}}_persistence_model::{{Aggregate}}Field as Field;
     use {{crate_name}}_persistence_model::{{Aggregate}}Specification as Spec;
 
@@ -82,13 +83,13 @@ mod suite {
         aggregate
     }
 
-    fn renamed(aggregate: &{{Aggregate}}, name: &str, status: {{Aggregate}}Status) -> {{Aggregate}} {
-        let mut changed = aggregate.clone();
+    fn renamed(from: &{{Aggregate}}, name: &str, status: Status) -> {{Aggregate}} {
+        let mut changed = from.clone();
         let changes = {{Aggregate}}Changes {
             name: Name::parse(name).unwrap(),
             description: None,
             status,
-            amount: aggregate.amount(),
+            amount: from.amount(),
         };
         changed.apply(changes, Utc::now()).unwrap();
         changed.take_events();
@@ -139,7 +140,7 @@ mod suite {
     pub async fn update_bumps_the_version(store: &'static dyn Store) {
         let aggregate = new_aggregate("alpha", 100);
         insert_committed(store, &aggregate).await;
-        let active = {{Aggregate}}Status::Active;
+        let active = Status::Active;
         let changed = renamed(&aggregate, "beta", active);
         let uow = store.begin().await.unwrap();
         let saved = uow.{{aggregates}}().update(&changed).await.unwrap();
@@ -154,7 +155,7 @@ mod suite {
     pub async fn stale_update_is_a_conflict(store: &'static dyn Store) {
         let aggregate = new_aggregate("alpha", 100);
         insert_committed(store, &aggregate).await;
-        let draft = {{Aggregate}}Status::Draft;
+        let draft = Status::Draft;
         let first = renamed(&aggregate, "first", draft);
         let uow = store.begin().await.unwrap();
         uow.{{aggregates}}().update(&first).await.unwrap();
@@ -173,14 +174,16 @@ mod suite {
     pub async fn concurrent_units_of_work_cannot_both_win(store: &'static dyn Store) {
         let aggregate = new_aggregate("alpha", 100);
         insert_committed(store, &aggregate).await;
-        let draft = {{Aggregate}}Status::Draft;
+        let draft = Status::Draft;
         let late = store.begin().await.unwrap();
         // The late unit of work reads before the early one commits.
-        let read = late.{{aggregates}}().get_by_id(aggregate.id()).await.unwrap();
+        let late_repo = late.{{aggregates}}();
+        let read = late_repo.get_by_id(aggregate.id()).await.unwrap();
         let read = read.expect("the aggregate is visible");
         let early = store.begin().await.unwrap();
         let early_change = renamed(&aggregate, "early", draft);
-        early.{{aggregates}}().update(&early_change).await.unwrap();
+        let early_repo = early.{{aggregates}}();
+        early_repo.update(&early_change).await.unwrap();
         early.commit().await.unwrap();
         // The conflict shows at the update (SQL) or at the commit (snapshot).
         let late_change = renamed(&read, "late", draft);
@@ -209,7 +212,7 @@ mod suite {
     pub async fn delete_checks_the_version(store: &'static dyn Store) {
         let aggregate = new_aggregate("alpha", 100);
         insert_committed(store, &aggregate).await;
-        let draft = {{Aggregate}}Status::Draft;
+        let draft = Status::Draft;
         let uow = store.begin().await.unwrap();
         let saved = uow
             .{{aggregates}}()
@@ -230,7 +233,8 @@ mod suite {
         let aggregate = new_aggregate("alpha", 100);
         let uow = store.begin().await.unwrap();
         uow.{{aggregates}}().insert(&aggregate).await.unwrap();
-        let inside = uow.{{aggregates}}().get_by_id(aggregate.id()).await.unwrap();
+        let uow_repo = uow.{{aggregates}}();
+        let inside = uow_repo.get_by_id(aggregate.id()).await.unwrap();
         assert!(inside.is_some(), "a unit of work reads its own writes");
         let repo = store.{{aggregates}}();
         let outside = repo.get_by_id(aggregate.id()).await.unwrap();
@@ -260,16 +264,16 @@ mod suite {
 
     async fn seed(store: &dyn Store) {
         let rows = [
-            ("apple pie", 300, {{Aggregate}}Status::Draft),
-            ("banana split", 150, {{Aggregate}}Status::Active),
-            ("cherry tart", 500, {{Aggregate}}Status::Active),
-            ("date loaf", 150, {{Aggregate}}Status::Archived),
-            ("elder 50%_off", 20, {{Aggregate}}Status::Draft),
+            ("apple pie", 300, Status::Draft),
+            ("banana split", 150, Status::Active),
+            ("cherry tart", 500, Status::Active),
+            ("date loaf", 150, Status::Archived),
+            ("elder 50%_off", 20, Status::Draft),
         ];
         for (name, cents, status) in rows {
             let aggregate = new_aggregate(name, cents);
             insert_committed(store, &aggregate).await;
-            if status != {{Aggregate}}Status::Draft {
+            if status != Status::Draft {
                 let changed = renamed(&aggregate, name, status);
                 let uow = store.begin().await.unwrap();
                 uow.{{aggregates}}().update(&changed).await.unwrap();
@@ -281,14 +285,14 @@ mod suite {
     pub async fn specifications_filter(store: &'static dyn Store) {
         seed(store).await;
         let by_name = Spec::all().sorted_by(Field::Name, SortDirection::Ascending);
-        let active = Spec::by_status({{Aggregate}}Status::Active).and(by_name.clone());
+        let active = Spec::by_status(Status::Active).and(by_name.clone());
         assert_eq!(names(store, &active).await, ["banana split", "cherry tart"]);
         let cheap = Spec::amount_between(100, 300).and(by_name.clone());
         let expected = ["apple pie", "banana split", "date loaf"];
         assert_eq!(names(store, &cheap).await, expected);
         let upper = Spec::name_contains("AN").and(by_name.clone());
         assert_eq!(names(store, &upper).await, ["banana split"]);
-        let not_draft = (!Spec::by_status({{Aggregate}}Status::Draft)).and(by_name.clone());
+        let not_draft = (!Spec::by_status(Status::Draft)).and(by_name.clone());
         let expected = ["banana split", "cherry tart", "date loaf"];
         assert_eq!(names(store, &not_draft).await, expected);
         let either = Spec::named("apple pie").or(Spec::named("date loaf"));
@@ -297,7 +301,10 @@ mod suite {
         let values = vec![Value::from(500), Value::from(20)];
         let listed = Spec::matching(Filter::In(Field::AmountCents, values));
         let listed = listed.and(by_name.clone());
-        assert_eq!(names(store, &listed).await, ["cherry tart", "elder 50%_off"]);
+        assert_eq!(
+            names(store, &listed).await,
+            ["cherry tart", "elder 50%_off"]
+        );
     }
 
     pub async fn like_wildcards_match_literally(store: &'static dyn Store) {

@@ -1,6 +1,7 @@
 //! `{{project-name}}`: serves the API (default) or manages the schema.
 
 use clap::Parser;
+
 use {{crate_name}}_service::cli::{Cli, Command};
 use {{crate_name}}_service::config::Settings;
 use {{crate_name}}_service::startup::Application;

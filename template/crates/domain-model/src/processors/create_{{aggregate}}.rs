@@ -24,8 +24,8 @@ impl Create{{Aggregate}}Processor {
     pub async fn process(&self, input: {{Aggregate}}Input) -> Result<{{Aggregate}}> {
         let changes = input.parse()?;
         let description = changes.description;
-        let mut aggregate =
-            {{Aggregate}}::create(changes.name, description, changes.amount, Utc::now());
+        let now = Utc::now();
+        let mut aggregate = {{Aggregate}}::create(changes.name, description, changes.amount, now);
         let uow = self.store.begin().await?;
         // A friendly check first; the unique index still decides under races.
         let same_name = {{Aggregate}}Specification::named(aggregate.name().as_str());

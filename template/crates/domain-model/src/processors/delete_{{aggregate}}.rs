@@ -21,18 +21,17 @@ impl Delete{{Aggregate}}Processor {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn process(
-        &self,
-        id: {{Aggregate}}Id,
-        expected_version: Option<Version>,
-    ) -> Result<()> {
+    pub async fn process(&self, id: {{Aggregate}}Id, expected: Option<Version>) -> Result<()> {
         let uow = self.store.begin().await?;
         let repository = uow.{{aggregates}}();
         let found = repository.get_by_id(id).await?;
         let mut aggregate = found.ok_or_else(|| not_found(id))?;
-        check_expected_version(&aggregate, expected_version)?;
+        check_expected_version(&aggregate, expected)?;
         aggregate.delete(Utc::now());
-        repository.delete(&aggregate).await.map_err(save_failed(id))?;
+        repository
+            .delete(&aggregate)
+            .await
+            .map_err(save_failed(id))?;
         uow.commit().await?;
         for event in aggregate.take_events() {
             tracing::info!(event = event.name(), id = %id, "domain event");

@@ -11,6 +11,7 @@ use {{crate_name}}_entity_model::{{Aggregate}}State;
 
 type Field = {{Aggregate}}Field;
 type State = {{Aggregate}}State;
+type Spec = {{Aggregate}}Specification;
 
 /// The matching states, sorted and sliced.
 pub(super) fn select<'a>(
@@ -26,10 +27,7 @@ pub(super) fn select<'a>(
     found.into_iter().skip(skip).take(take).cloned().collect()
 }
 
-pub(super) fn count<'a>(
-    states: impl Iterator<Item = &'a State>,
-    spec: &{{Aggregate}}Specification,
-) -> u64 {
+pub(super) fn count<'a>(states: impl Iterator<Item = &'a State>, spec: &Spec) -> u64 {
     let matching = states.filter(|s| matches(s, spec)).count();
     u64::try_from(matching).unwrap_or(u64::MAX)
 }

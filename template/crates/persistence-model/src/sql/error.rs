@@ -9,7 +9,9 @@ pub(super) fn from_db(err: DbErr) -> PersistenceError {
         return PersistenceError::Duplicate;
     }
     match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => PersistenceError::Unavailable(Box::new(err)),
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+            PersistenceError::Unavailable(Box::new(err))
+        }
 {%- if database == "sqlite" %}
         // SQLITE_BUSY: another writer holds the database. With WAL and a busy
         // timeout this only surfaces when two transactions that both read

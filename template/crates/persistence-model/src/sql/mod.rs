@@ -11,11 +11,11 @@ mod schema;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
 {%- if database == "sqlite" %}
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 {%- endif %}
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 
 use crate::{Result, Store, UnitOfWork};
 
@@ -68,8 +68,10 @@ pub struct SqlStore {
 
 impl SqlStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        let {{aggregates}} = Sql{{Aggregate}}Repository::new(db.clone());
-        Self { db, {{aggregates}} }
+        Self {
+            {{aggregates}}: Sql{{Aggregate}}Repository::new(db.clone()),
+            db,
+        }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
