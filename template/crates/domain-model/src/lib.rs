@@ -2,7 +2,7 @@
 //!
 //! Processors change state (create, update, delete) through a unit of work;
 //! retrievers read. Both speak only to the persistence model's traits, so they
-//! run unchanged on sqlite or on the in-memory store in unit tests.
+//! run unchanged on {{database}} or on the in-memory store in unit tests.
 
 mod error;
 mod input;

@@ -123,7 +123,7 @@ impl {{Aggregate}} {
         now: DateTime<Utc>,
     ) -> Self {
         let id = {{Aggregate}}Id::generate();
-        let now = truncate_to_micros(now);
+        let now = truncate_to_millis(now);
         let event = {{Aggregate}}Event::Created {
             id,
             name: name.as_str().to_owned(),
@@ -168,7 +168,7 @@ impl {{Aggregate}} {
         if current == {{Aggregate}}Status::Active && to_draft {
             return Err(RuleViolation::BackToDraft);
         }
-        let now = truncate_to_micros(now);
+        let now = truncate_to_millis(now);
         self.state.name = changes.name;
         self.state.description = changes.description;
         self.state.status = changes.status;
@@ -187,7 +187,7 @@ impl {{Aggregate}} {
     pub fn delete(&mut self, now: DateTime<Utc>) {
         self.events.push({{Aggregate}}Event::Deleted {
             id: self.state.id,
-            occurred_at: truncate_to_micros(now),
+            occurred_at: truncate_to_millis(now),
         });
     }
 
@@ -237,11 +237,12 @@ impl AggregateRoot for {{Aggregate}} {
     }
 }
 
-/// Every backend stores at least microseconds (PostgreSQL, MySQL `DATETIME(6)`),
-/// so timestamps are cut to that once, here, and read back unchanged everywhere.
-fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    let micros = at.timestamp_micros();
-    DateTime::from_timestamp_micros(micros).unwrap_or(at)
+/// Every backend keeps at least milliseconds (BSON dates; PostgreSQL and MySQL
+/// `DATETIME(6)` keep microseconds), so timestamps are cut to that once, here,
+/// and read back unchanged from any of them.
+fn truncate_to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    let millis = at.timestamp_millis();
+    DateTime::from_timestamp_millis(millis).unwrap_or(at)
 }
 
 #[cfg(test)]
@@ -316,9 +317,9 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_are_cut_to_microseconds() {
+    fn timestamps_are_cut_to_milliseconds() {
         let aggregate = new_draft();
         let nanos = aggregate.created_at().timestamp_subsec_nanos();
-        assert_eq!(nanos % 1000, 0);
+        assert_eq!(nanos % 1_000_000, 0);
     }
 }

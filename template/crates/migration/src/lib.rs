@@ -5,10 +5,22 @@
 //! a file and listing it in [`Migrator::migrations`], never by editing one that
 //! has shipped.
 
+{%- if database == "mongodb" %}
+//!
+//! MongoDB has no schema tool of its own: [`MigratorTrait`] records applied
+//! migrations in the `_migrations` collection, like SeaORM's `seaql_migrations`.
+
+mod migrator;
+
+pub use migrator::{MigrationTrait, MigratorTrait};
+{%- else %}
+
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
+{%- endif %}
 
 mod m20260101_000001_create_{{aggregates}};
+mod m20260101_000002_index_{{aggregates}}_status;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -20,6 +32,7 @@ impl MigratorTrait for Migrator {
         vec![
             // Oldest first; append new migrations, never reorder.
             Box::new(m20260101_000001_create_{{aggregates}}::Migration),
+            Box::new(m20260101_000002_index_{{aggregates}}_status::Migration),
         ]
     }
 }

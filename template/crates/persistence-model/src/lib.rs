@@ -3,11 +3,15 @@
 //! The traits ([`{{Aggregate}}Repository`], [`UnitOfWork`], [`Store`]) are all the domain
 //! model sees. Two implementations stand behind them and are held to one contract
 //! test suite (`tests/contract.rs`):
-//! - [`sql`]: SeaORM on sqlite;
+{%- if backend == "sql" %}
+//! - [`sql`]: SeaORM on {{database}};
+{%- else %}
+//! - [`mongo`]: the official MongoDB driver;
+{%- endif %}
 //! - [`in_memory`]: for unit tests of domain logic.
 //!
 //! Queries are [`Specification`]s: typed, backend-neutral values that each
-//! implementation translates itself, so user input never becomes raw SQL.
+//! implementation translates itself, so user input never becomes query text.
 
 mod error;
 mod repository;
@@ -15,7 +19,7 @@ mod specification;
 mod store;
 
 pub mod in_memory;
-pub mod sql;
+pub mod {{backend}};
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

@@ -7,7 +7,9 @@ use crate::{{Aggregate}}Repository;
 /// A set of changes that commit or roll back together (one database transaction).
 ///
 /// Dropping a unit of work without calling [`commit`](Self::commit) rolls it
-/// back, so an early `?` return can never leave half a change behind.
+/// back, so an early `?` return can never leave half a change behind. The
+/// rollback of a dropped unit of work may finish in the background; call
+/// [`rollback`](Self::rollback) to wait for it.
 #[async_trait]
 pub trait UnitOfWork: Send + std::fmt::Debug {
     /// The repository whose operations belong to this unit of work.

@@ -44,7 +44,7 @@ pub enum MigrateAction {
 /// Runs a migration command under the same global lock as startup, so it is
 /// safe while instances are starting.
 pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let db = connect(&settings.database).await?;
+    let db = connect(settings).await?;
     match action {
         MigrateAction::Up => {
             let tasks: Vec<Box<dyn StartupTask>> = vec![Box::new(PrepareSchema)];

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
+{%- if database == "mongodb" %}
+    pub mongodb: MongoSettings,
+{%- endif %}
     pub startup: StartupSettings,
     pub telemetry: TelemetrySettings,
 }
@@ -38,6 +41,16 @@ pub struct DatabaseSettings {
     /// Attempts to reach the database at startup, with exponential backoff.
     pub connect_attempts: u32,
 }
+{%- if database == "mongodb" %}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MongoSettings {
+    /// Units of work as multi-document transactions, which need a replica
+    /// set. `false` runs on a standalone server, but then a request that
+    /// fails halfway keeps the writes it made before failing.
+    pub transactions: bool,
+}
+{%- endif %}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StartupSettings {
@@ -99,13 +112,18 @@ impl Default for Settings {
                 url: Secret::new("sqlite://{{crate_name}}.db?mode=rwc"),
 {%- elsif database == "postgres" %}
                 url: Secret::new("postgres://postgres@127.0.0.1:5432/{{crate_name}}"),
-{%- else %}
+{%- elsif database == "mysql" %}
                 url: Secret::new("mysql://root@127.0.0.1:3306/{{crate_name}}"),
+{%- else %}
+                url: Secret::new("mongodb://127.0.0.1:27017/{{crate_name}}?directConnection=true"),
 {%- endif %}
                 max_connections: 10,
                 connect_timeout_secs: 5,
                 connect_attempts: 5,
             },
+{%- if database == "mongodb" %}
+            mongodb: MongoSettings { transactions: true },
+{%- endif %}
             startup: StartupSettings {
 {%- if migrations %}
                 migrate: true,

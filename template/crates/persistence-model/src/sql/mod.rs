@@ -22,10 +22,12 @@ use crate::{Result, Store, UnitOfWork};
 use crate::{{Aggregate}}Repository;
 use repository::Sql{{Aggregate}}Repository;
 
-pub use entity::{{aggregate}} as {{aggregate}}_entity;
 {%- unless migrations %}
-pub use schema::ensure_schema;
+pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
+
+/// What the service connects to: a pool of {{database}} connections.
+pub type Connection = DatabaseConnection;
 
 /// Connection settings for [`SqlStore::connect`].
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Creates the schema from the entity definitions when the service runs
 //! without versioned migrations. Idempotent: every instance runs it at start.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Schema};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Schema};
 
 use super::entity::{{aggregate}}::Entity;
 use super::error::from_db;
@@ -15,5 +15,12 @@ pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
     let mut table = schema.create_table_from_entity(Entity);
     table.if_not_exists();
     db.execute(&table).await.map_err(from_db)?;
+    Ok(())
+}
+
+/// Succeeds when the table exists and can be read.
+pub async fn check_schema(db: &DatabaseConnection) -> Result<()> {
+    let probe = Entity::find().limit(1);
+    probe.all(db).await.map_err(from_db)?;
     Ok(())
 }

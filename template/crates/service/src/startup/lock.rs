@@ -13,6 +13,11 @@
 //! until release. MySQL frees it if that connection dies, so a crashed
 //! instance never leaves it behind. Tasks run on other connections: MySQL DDL
 //! commits implicitly and must not run inside the lock's transaction.
+{%- elsif database == "mongodb" %}
+//!
+//! MongoDB: a lease document (`_locks`, id `startup`) with an owner and an
+//! expiry. Taking it is one atomic upsert; the holder renews it while its
+//! tasks run, so a crashed instance's lease simply expires.
 {%- else %}
 //!
 //! SQLite: an exclusive lock on a file next to the database, which the OS
@@ -20,8 +25,14 @@
 {%- endif %}
 
 use std::time::{Duration, Instant};
-
+{% if database == "mongodb" %}
+use mongodb::bson::{DateTime, Document, doc};
+use mongodb::error::{Error, ErrorKind, WriteFailure};
+use mongodb::{Collection, Database};
+use tokio::task::JoinHandle;
+{%- else %}
 use sea_orm::DatabaseConnection;
+{%- endif %}
 {%- if database == "postgres" or database == "mysql" %}
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 {%- endif %}
@@ -99,6 +110,87 @@ impl GlobalLock {
 fn statement(transaction: &DatabaseTransaction, sql: &str) -> Statement {
     let backend = transaction.get_database_backend();
     Statement::from_sql_and_values(backend, sql, [LOCK_KEY.into()])
+}
+{%- elsif database == "mongodb" %}
+
+/// The lease: one document per database, so one per service.
+const LOCKS: &str = "_locks";
+const LOCK_ID: &str = "startup";
+
+/// A holder that stops renewing (it crashed) loses the lease after this long.
+const LEASE_MILLIS: i64 = 30_000;
+
+/// E11000: the upsert met a live lease of another owner.
+const DUPLICATE_KEY: i32 = 11000;
+
+/// Held while the lease document names this owner and is renewed.
+#[derive(Debug)]
+pub struct GlobalLock {
+    locks: Collection<Document>,
+    owner: String,
+    renewal: JoinHandle<()>,
+}
+
+impl GlobalLock {
+    pub async fn acquire(db: &Database, settings: &StartupSettings) -> anyhow::Result<Self> {
+        let locks = db.collection::<Document>(LOCKS);
+        let owner = uuid::Uuid::now_v7().to_string();
+        wait_for(settings.lock_timeout(), async || {
+            try_take(&locks, &owner).await
+        })
+        .await?;
+        let renewal = tokio::spawn(renew(locks.clone(), owner.clone()));
+        Ok(Self {
+            locks,
+            owner,
+            renewal,
+        })
+    }
+
+    pub async fn release(self) -> anyhow::Result<()> {
+        self.renewal.abort();
+        let mine = doc! { "_id": LOCK_ID, "owner": &self.owner };
+        self.locks.delete_one(mine).await?;
+        Ok(())
+    }
+}
+
+/// Takes the lease if it is free or expired, in one atomic upsert: a live
+/// lease of another owner does not match the filter, so the upsert tries to
+/// insert a second document with the same id and fails with a duplicate key.
+async fn try_take(locks: &Collection<Document>, owner: &str) -> anyhow::Result<bool> {
+    let expired = doc! { "_id": LOCK_ID, "expires_at": { "$lt": DateTime::now() } };
+    let take = doc! { "$set": { "owner": owner, "expires_at": expiry() } };
+    match locks.update_one(expired, take).upsert(true).await {
+        Ok(_) => Ok(true),
+        Err(err) if is_duplicate_key(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Extends the lease every third of its length until aborted by `release`.
+async fn renew(locks: Collection<Document>, owner: String) {
+    let every = Duration::from_millis(LEASE_MILLIS.unsigned_abs() / 3);
+    loop {
+        tokio::time::sleep(every).await;
+        let mine = doc! { "_id": LOCK_ID, "owner": &owner };
+        let extend = doc! { "$set": { "expires_at": expiry() } };
+        if let Err(err) = locks.update_one(mine, extend).await {
+            tracing::warn!(error = %err, "cannot renew the startup lease");
+        }
+    }
+}
+
+fn expiry() -> DateTime {
+    DateTime::from_millis(DateTime::now().timestamp_millis() + LEASE_MILLIS)
+}
+
+fn is_duplicate_key(err: &Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
+        ErrorKind::Command(e) => e.code == DUPLICATE_KEY,
+        _ => false,
+    }
 }
 {%- else %}
 

@@ -6,14 +6,17 @@ mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use {{crate_name}}_persistence_model::sql::{self, ConnectionSettings, SqlStore};
+{% if backend == "sql" %}
+use {{crate_name}}_persistence_model::sql::SqlStore;
+{%- else %}
+use {{crate_name}}_persistence_model::mongo::MongoStore;
+{%- endif %}
+use {{crate_name}}_persistence_model::{{backend}}::{self, Connection, ConnectionSettings};
 use anyhow::Context;
 use axum::Router;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::config::{DatabaseSettings, Settings};
+use crate::config::Settings;
 use crate::http::{AppState, router};
 
 pub use lock::GlobalLock;
@@ -29,10 +32,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = connect(&settings.database).await?;
+        let db = connect(&settings).await?;
         let tasks = startup_tasks(&settings);
         run_startup_tasks(&db, &settings.startup, tasks).await?;
+{%- if backend == "sql" %}
         let store = Arc::new(SqlStore::new(db.clone()));
+{%- else %}
+        let transactions = settings.mongodb.transactions;
+        let store = Arc::new(MongoStore::new(db.clone(), transactions));
+{%- endif %}
         let state = AppState::new(store, SchemaCheck::new(db));
         let router = router(state, &settings.server);
         let address = (settings.server.host.as_str(), settings.server.port);
@@ -63,16 +71,20 @@ impl Application {
 
 /// Connects with exponential backoff, so a database that starts a little
 /// after the service (compose, Kubernetes) does not crash it.
-pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
+    let database = &settings.database;
     let connection = ConnectionSettings {
-        max_connections: settings.max_connections,
-        connect_timeout: Duration::from_secs(settings.connect_timeout_secs),
+        max_connections: database.max_connections,
+        connect_timeout: Duration::from_secs(database.connect_timeout_secs),
+{%- if backend == "mongo" %}
+        transactions: settings.mongodb.transactions,
+{%- endif %}
     };
-    let attempts = settings.connect_attempts.max(1);
+    let attempts = database.connect_attempts.max(1);
     let mut delay = Duration::from_millis(250);
     let mut attempt = 1;
     loop {
-        match sql::connect(settings.url.expose(), &connection).await {
+        match {{backend}}::connect(database.url.expose(), &connection).await {
             Ok(db) => return Ok(db),
             Err(err) if attempt < attempts => {
                 tracing::warn!(attempt, error = %err, "database not reachable, retrying");

@@ -3,15 +3,15 @@
 //! the [`GlobalLock`], so must be idempotent: every instance runs them.
 
 use async_trait::async_trait;
-use sea_orm::DatabaseConnection;
 
 {%- if migrations %}
 
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
+use {{crate_name}}_persistence_model::{{backend}}::Connection;
 {%- else %}
 
-use {{crate_name}}_persistence_model::sql::ensure_schema;
-use {{crate_name}}_persistence_model::sql::{{aggregate}}_entity;
+use {{crate_name}}_persistence_model::{{backend}}::Connection;
+use {{crate_name}}_persistence_model::{{backend}}::{check_schema, ensure_schema};
 {%- endif %}
 
 use super::GlobalLock;
@@ -24,7 +24,7 @@ pub trait StartupTask: Send + Sync {
     /// Tasks run in ascending order.
     fn order(&self) -> u32;
 
-    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()>;
+    async fn run(&self, db: &Connection) -> anyhow::Result<()>;
 }
 
 /// The tasks this configuration runs at startup.
@@ -44,7 +44,7 @@ pub fn startup_tasks(settings: &Settings) -> Vec<Box<dyn StartupTask>> {
 
 /// Runs `tasks` in order while holding the global startup lock.
 pub async fn run_startup_tasks(
-    db: &DatabaseConnection,
+    db: &Connection,
     settings: &StartupSettings,
     mut tasks: Vec<Box<dyn StartupTask>>,
 ) -> anyhow::Result<()> {
@@ -81,7 +81,7 @@ impl StartupTask for PrepareSchema {
         10
     }
 
-    async fn run(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+    async fn run(&self, db: &Connection) -> anyhow::Result<()> {
 {%- if migrations %}
         Migrator::up(db, None).await?;
 {%- else %}
@@ -94,11 +94,11 @@ impl StartupTask for PrepareSchema {
 /// Readiness: is the schema what this build expects?
 #[derive(Debug, Clone)]
 pub struct SchemaCheck {
-    db: DatabaseConnection,
+    db: Connection,
 }
 
 impl SchemaCheck {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Connection) -> Self {
         Self { db }
     }
 
@@ -112,11 +112,9 @@ impl SchemaCheck {
     }
 {%- else %}
 
-    /// The table exists and can be read.
+    /// The schema the entities need exists.
     pub async fn is_current(&self) -> anyhow::Result<()> {
-        use sea_orm::{EntityTrait, QuerySelect};
-        let probe = {{aggregate}}_entity::Entity::find().limit(1);
-        probe.all(&self.db).await?;
+        check_schema(&self.db).await?;
         Ok(())
     }
 {%- endif %}

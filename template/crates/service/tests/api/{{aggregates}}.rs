@@ -201,3 +201,30 @@ async fn list_rejects_bad_parameters_and_treats_operators_as_data() {
     assert_eq!(injection.status, StatusCode::OK);
     assert_eq!(injection.body["total"], 0, "SQL in a filter is only data");
 }
+
+#[tokio::test]
+async fn query_operators_and_patterns_in_filters_are_only_data() {
+    let app = spawn_app().await;
+    app.create_ok("apple", 1).await;
+    app.create_ok("banana", 2).await;
+    // Each would match every row if it reached the database as an operator,
+    // a regular expression or a wildcard; as data it matches none.
+    let attempts = [
+        "name_contains=%7B%22%24ne%22%3Anull%7D",
+        "name_contains=.*",
+        "name_contains=%25",
+        "name_contains=_",
+        "name_contains=%5E",
+    ];
+    for attempt in attempts {
+        let response = app.get(&format!("{COLLECTION}?{attempt}")).await;
+        assert_eq!(response.status, StatusCode::OK, "{attempt}");
+        assert_eq!(response.body["total"], 0, "{attempt}");
+    }
+    let operator_status = app
+        .get(&format!("{COLLECTION}?status=%7B%22%24ne%22%3A%22x%22%7D"))
+        .await;
+    operator_status.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let bracket_operator = app.get(&format!("{COLLECTION}?status%5B%24ne%5D=x")).await;
+    bracket_operator.assert_problem(StatusCode::BAD_REQUEST);
+}

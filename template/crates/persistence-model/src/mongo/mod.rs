@@ -1,0 +1,163 @@
+//! The MongoDB implementation of the persistence model (official driver).
+//!
+//! A unit of work is a multi-document transaction on a client session, which
+//! MongoDB offers on replica sets and sharded clusters only: [`connect`]
+//! refuses a standalone server unless transactions are switched off.
+
+mod document;
+mod error;
+mod query;
+mod repository;
+{%- unless migrations %}
+mod schema;
+{%- endunless %}
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mongodb::bson::doc;
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Database};
+use tokio::sync::Mutex;
+
+use crate::{PersistenceError, Result, Store, UnitOfWork};
+
+use crate::{{Aggregate}}Repository;
+use repository::Mongo{{Aggregate}}Repository;
+
+{%- unless migrations %}
+pub use schema::{check_schema, ensure_schema};
+{%- endunless %}
+
+/// What the service connects to: the database named in the URL.
+pub type Connection = Database;
+
+/// The collection holding the {{aggregates}}.
+pub const COLLECTION: &str = "{{aggregates}}";
+
+/// Connection settings for [`connect`].
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+    /// Units of work as multi-document transactions (needs a replica set).
+    pub transactions: bool,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            transactions: true,
+        }
+    }
+}
+
+/// Connects to the database named in `url` (`mongodb://host/NAME`) and checks
+/// that the server supports what the settings ask for. The URL is never
+/// logged: it may hold a password.
+pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Database> {
+    let mut options = ClientOptions::parse(url).await.map_err(error::from_mongo)?;
+    options.max_pool_size = Some(settings.max_connections);
+    options.connect_timeout = Some(settings.connect_timeout);
+    options.server_selection_timeout = Some(settings.connect_timeout);
+    let client = Client::with_options(options).map_err(error::from_mongo)?;
+    let Some(database) = client.default_database() else {
+        let message = "the MongoDB URL must name a database, e.g. mongodb://host:27017/NAME";
+        return Err(PersistenceError::Backend(message.into()));
+    };
+    let hello = database.run_command(doc! { "hello": 1 }).await;
+    let hello = hello.map_err(error::from_mongo)?;
+    let replica_set = hello.contains_key("setName");
+    let sharded = hello.get_str("msg").is_ok_and(|msg| msg == "isdbgrid");
+    if settings.transactions && !replica_set && !sharded {
+        return Err(PersistenceError::Backend(STANDALONE.into()));
+    }
+    Ok(database)
+}
+
+const STANDALONE: &str = "this MongoDB server is standalone, but units of work need \
+    multi-document transactions, which only replica sets and sharded clusters offer. \
+    Run a single-node replica set (`mongod --replSet rs0`, then `rs.initiate()` in \
+    mongosh; docker-compose.yml does this), or set APP__MONGODB__TRANSACTIONS=false \
+    and accept that a failed request can leave half of its changes behind.";
+
+/// A [`Store`] over a MongoDB database.
+#[derive(Debug, Clone)]
+pub struct MongoStore {
+    client: Client,
+    transactions: bool,
+    {{aggregates}}: Mongo{{Aggregate}}Repository,
+}
+
+impl MongoStore {
+    pub fn new(db: Database, transactions: bool) -> Self {
+        Self {
+            client: db.client().clone(),
+            transactions,
+            {{aggregates}}: Mongo{{Aggregate}}Repository::new(&db, None),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for MongoStore {
+    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
+        &self.{{aggregates}}
+    }
+
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        let database = self.{{aggregates}}.database();
+        if !self.transactions {
+            let {{aggregates}} = Mongo{{Aggregate}}Repository::new(&database, None);
+            return Ok(Box::new(MongoUnitOfWork { {{aggregates}} }));
+        }
+        let session = self.client.start_session().await;
+        let mut session = session.map_err(error::from_mongo)?;
+        let started = session.start_transaction().await;
+        started.map_err(error::from_mongo)?;
+        let session = Arc::new(Mutex::new(session));
+        let {{aggregates}} = Mongo{{Aggregate}}Repository::new(&database, Some(session));
+        Ok(Box::new(MongoUnitOfWork { {{aggregates}} }))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let database = self.{{aggregates}}.database();
+        let ping = database.run_command(doc! { "ping": 1 }).await;
+        ping.map(drop).map_err(error::from_mongo)
+    }
+}
+
+/// A unit of work on one session's transaction. Dropping it aborts the
+/// transaction (the driver aborts an open one when its session is dropped).
+#[derive(Debug)]
+struct MongoUnitOfWork {
+    {{aggregates}}: Mongo{{Aggregate}}Repository,
+}
+
+#[async_trait]
+impl UnitOfWork for MongoUnitOfWork {
+    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
+        &self.{{aggregates}}
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        let Some(session) = self.{{aggregates}}.session() else {
+            return Ok(());
+        };
+        let mut session = session.lock().await;
+        let committed = session.commit_transaction().await;
+        committed.map_err(error::from_mongo)
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        let Some(session) = self.{{aggregates}}.session() else {
+            return Ok(());
+        };
+        let mut session = session.lock().await;
+        let aborted = session.abort_transaction().await;
+        aborted.map_err(error::from_mongo)
+    }
+}
