@@ -21,9 +21,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, db: &Database) -> mongodb::error::Result<()> {
-        db.create_collection(COLLECTION)
-            .validator(validator())
-            .await?;
+        // Idempotent, so a run that failed after this step can be repeated.
+        let existing = db.list_collection_names().await?;
+        if !existing.iter().any(|name| name == COLLECTION) {
+            let create = db.create_collection(COLLECTION).validator(validator());
+            create.await?;
+        }
         let unique = IndexOptions::builder()
             .name("name_unique".to_owned())
             .unique(true)

@@ -19,15 +19,20 @@ pub(super) fn from_mongo(err: Error) -> PersistenceError {
     if code == Some(DUPLICATE_KEY) {
         return PersistenceError::Duplicate;
     }
-    // A transient transaction error means a concurrent transaction won;
-    // retrying the whole use case from a fresh read may succeed.
+    // Checked before the transient label, which the driver also puts on
+    // network errors inside a transaction: an unreachable server is a 503.
+    if matches!(
+        err.kind.as_ref(),
+        ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+    ) {
+        return PersistenceError::Unavailable(Box::new(err));
+    }
+    // Otherwise a transient transaction error means a concurrent transaction
+    // won; retrying the whole use case from a fresh read may succeed.
     if code == Some(WRITE_CONFLICT) || err.contains_label("TransientTransactionError") {
         return PersistenceError::VersionConflict;
     }
-    match err.kind.as_ref() {
-        ErrorKind::ServerSelection { .. }
-        | ErrorKind::Io(_)
-        | ErrorKind::ConnectionPoolCleared { .. } => PersistenceError::Unavailable(Box::new(err)),
-        _ => PersistenceError::Backend(Box::new(err)),
-    }
+    PersistenceError::Backend(Box::new(err))
 }

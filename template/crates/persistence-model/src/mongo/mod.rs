@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mongodb::bson::doc;
+use mongodb::bson::{Document, doc};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 use tokio::sync::Mutex;
@@ -70,12 +70,19 @@ pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Databas
     };
     let hello = database.run_command(doc! { "hello": 1 }).await;
     let hello = hello.map_err(error::from_mongo)?;
+    check_topology(&hello, settings.transactions)?;
+    Ok(database)
+}
+
+/// Transactions need a replica set (`setName` in `hello`) or a sharded
+/// cluster (`msg: "isdbgrid"` from mongos).
+fn check_topology(hello: &Document, transactions: bool) -> Result<()> {
     let replica_set = hello.contains_key("setName");
     let sharded = hello.get_str("msg").is_ok_and(|msg| msg == "isdbgrid");
-    if settings.transactions && !replica_set && !sharded {
+    if transactions && !replica_set && !sharded {
         return Err(PersistenceError::Backend(STANDALONE.into()));
     }
-    Ok(database)
+    Ok(())
 }
 
 const STANDALONE: &str = "this MongoDB server is standalone, but units of work need \
@@ -159,5 +166,26 @@ impl UnitOfWork for MongoUnitOfWork {
         let mut session = session.lock().await;
         let aborted = session.abort_transaction().await;
         aborted.map_err(error::from_mongo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_standalone_server_is_refused_unless_transactions_are_off() {
+        let standalone = doc! { "isWritablePrimary": true };
+        let refused = check_topology(&standalone, true).unwrap_err();
+        assert!(refused.to_string().contains("replica set"), "{refused}");
+        assert!(check_topology(&standalone, false).is_ok());
+    }
+
+    #[test]
+    fn replica_sets_and_sharded_clusters_are_accepted() {
+        let replica_set = doc! { "isWritablePrimary": true, "setName": "rs0" };
+        assert!(check_topology(&replica_set, true).is_ok());
+        let mongos = doc! { "isWritablePrimary": true, "msg": "isdbgrid" };
+        assert!(check_topology(&mongos, true).is_ok());
     }
 }

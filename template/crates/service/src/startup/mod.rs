@@ -6,7 +6,9 @@ mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
-{% if backend == "sql" %}
+
+use {{crate_name}}_persistence_model::PersistenceError;
+{%- if backend == "sql" %}
 use {{crate_name}}_persistence_model::sql::SqlStore;
 {%- else %}
 use {{crate_name}}_persistence_model::mongo::MongoStore;
@@ -86,17 +88,20 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
     loop {
         match {{backend}}::connect(database.url.expose(), &connection).await {
             Ok(db) => return Ok(db),
-            Err(err) if attempt < attempts => {
+            // Only an unreachable server is worth waiting for; a wrong URL or
+            // an unsuitable server fails at once with its reason.
+            Err(err @ PersistenceError::Unavailable(_)) if attempt < attempts => {
                 tracing::warn!(attempt, error = %err, "database not reachable, retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
                 attempt += 1;
             }
             Err(err) => {
-                return Err(err).context(format!(
-                    "cannot reach the database after {attempts} attempts \
-                     (check APP__DATABASE__URL)"
-                ));
+                let context = format!(
+                    "cannot connect to the database (attempt {attempt} of \
+                     {attempts}; check APP__DATABASE__URL)"
+                );
+                return Err(err).context(context);
             }
         }
     }
