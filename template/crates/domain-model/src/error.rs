@@ -23,7 +23,7 @@ impl FieldError {
 pub enum DomainError {
     #[error("{{aggregate_title}} {id} was not found")]
     NotFound { id: String },
-    #[error("a {{aggregate_title}} with this {field} already exists")]
+    #[error("{{an_aggregate}} with this {field} already exists")]
     AlreadyExists { field: &'static str },
     /// The caller's expected version (`If-Match`) is not the stored one.
     #[error("expected version {expected}, but the stored version is {actual}")]

@@ -8,7 +8,7 @@ use {{crate_name}}_entity_model::{Amount, Description, Name, ValueError};
 use {{crate_name}}_entity_model::{{Aggregate}}Changes;
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
 
-/// The writable fields of a {{aggregate_title}}, as a client sends them.
+/// The writable fields of {{an_aggregate}}, as a client sends them.
 ///
 /// Each rule is the value object's own `parse`, so the limits live in one
 /// place (the entity model) and every error is reported at once, per field.

@@ -5,7 +5,7 @@ use crate::Version;
 use crate::{{Aggregate}}Id;
 use crate::{{Aggregate}}Status;
 
-/// Something that happened to a {{aggregate_title}}, recorded by the aggregate itself when it
+/// Something that happened to {{an_aggregate}}, recorded by the aggregate itself when it
 /// changes, and taken by the processor that persisted the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum {{Aggregate}}Event {

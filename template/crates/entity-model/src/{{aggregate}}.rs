@@ -10,7 +10,7 @@ use crate::{AggregateRoot, Amount, Description, Name, Version};
 
 use crate::{{Aggregate}}Event;
 
-/// Identity of a {{aggregate_title}}: a UUIDv7, so ids sort by creation time and index well.
+/// Identity of {{an_aggregate}}: a UUIDv7, so ids sort by creation time and index well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct {{Aggregate}}Id(Uuid);
 
@@ -35,7 +35,7 @@ impl fmt::Display for {{Aggregate}}Id {
     }
 }
 
-/// Life cycle of a {{aggregate_title}}. An archived one is read-only.
+/// Life cycle of {{an_aggregate}}. An archived one is read-only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum {{Aggregate}}Status {
     Draft,
@@ -72,7 +72,7 @@ impl FromStr for {{Aggregate}}Status {
 #[error("unknown status {0:?}")]
 pub struct UnknownStatus(pub String);
 
-/// Every stored field of a {{aggregate_title}}, as persistence reads and writes it.
+/// Every stored field of {{an_aggregate}}, as persistence reads and writes it.
 ///
 /// Repositories turn rows or documents into this and back; it is the only door
 /// into [`{{Aggregate}}`] besides [`{{Aggregate}}::create`], and it carries no events.
@@ -102,7 +102,7 @@ pub struct {{Aggregate}}Changes {
 pub enum RuleViolation {
     #[error("an archived {{aggregate_title}} cannot be changed")]
     Archived,
-    #[error("a {{aggregate_title}} cannot go back to draft once active")]
+    #[error("{{an_aggregate}} cannot go back to draft once active")]
     BackToDraft,
 }
 

@@ -9,7 +9,7 @@ use crate::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// Creates a {{aggregate_title}} in `Draft`.
+/// Creates {{an_aggregate}} in `Draft`.
 #[derive(Debug, Clone)]
 pub struct Create{{Aggregate}}Processor {
     store: Arc<dyn Store>,

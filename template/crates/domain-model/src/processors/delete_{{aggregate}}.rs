@@ -9,7 +9,7 @@ use crate::Result;
 
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 
-/// Deletes a {{aggregate_title}}.
+/// Deletes {{an_aggregate}}.
 #[derive(Debug, Clone)]
 pub struct Delete{{Aggregate}}Processor {
     store: Arc<dyn Store>,

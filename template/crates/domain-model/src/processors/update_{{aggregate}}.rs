@@ -12,7 +12,7 @@ use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// Replaces the writable fields of a {{aggregate_title}} (PUT semantics).
+/// Replaces the writable fields of {{an_aggregate}} (PUT semantics).
 #[derive(Debug, Clone)]
 pub struct Update{{Aggregate}}Processor {
     store: Arc<dyn Store>,

@@ -1,4 +1,4 @@
-//! The stored document of a {{aggregate_title}}: the id as `_id` (a BSON UUID, binary
+//! The stored document of {{an_aggregate}}: the id as `_id` (a BSON UUID, binary
 //! subtype 4), timestamps as BSON dates. Only this module knows the layout.
 
 use chrono::DateTime;

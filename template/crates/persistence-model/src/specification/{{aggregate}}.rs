@@ -1,4 +1,4 @@
-//! The fields of a {{aggregate_title}} that queries may use, and named specifications.
+//! The fields of {{an_aggregate}} that queries may use, and named specifications.
 
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
 

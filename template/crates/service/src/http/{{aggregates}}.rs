@@ -63,7 +63,7 @@ impl From<{{Aggregate}}Status> for StatusDto {
     }
 }
 
-/// A {{aggregate_title}} as the API shows it.
+/// One {{aggregate_title}} as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct {{Aggregate}}Response {
     pub id: Uuid,
@@ -152,7 +152,7 @@ fn with_etag(status: StatusCode, aggregate: &{{Aggregate}}) -> Response {
     (status, [(header::ETAG, tag)], body).into_response()
 }
 
-/// Create a {{aggregate_title}} (it starts as a draft).
+/// Create {{an_aggregate}} (it starts as a draft).
 #[utoipa::path(post, path = "/api/v1/{{aggregate_route}}", tag = "{{aggregates}}",
     request_body = Create{{Aggregate}}Request,
     responses(
@@ -225,7 +225,7 @@ pub async fn list(
     }))
 }
 
-/// Replace a {{aggregate_title}}'s writable fields. Send `If-Match` with the `ETag` you
+/// Replace {{an_aggregate}}'s writable fields. Send `If-Match` with the `ETag` you
 /// read to make sure nobody changed it meanwhile.
 #[utoipa::path(put, path = "/api/v1/{{aggregate_route}}/{id}", tag = "{{aggregates}}",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
@@ -254,7 +254,7 @@ pub async fn update(
     Ok(with_etag(StatusCode::OK, &updated))
 }
 
-/// Delete a {{aggregate_title}}.
+/// Delete {{an_aggregate}}.
 #[utoipa::path(delete, path = "/api/v1/{{aggregate_route}}/{id}", tag = "{{aggregates}}",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses(
