@@ -85,8 +85,9 @@ impl GlobalLock {
     ) -> anyhow::Result<Self> {
         let transaction = db.begin().await?;
         let try_lock = statement(&transaction, TRY_LOCK);
-        wait_for(settings.lock_timeout(), async || {
-            let row = transaction.query_one_raw(try_lock.clone()).await?;
+        let (pinned, try_lock) = (&transaction, &try_lock);
+        wait_for(settings.lock_timeout(), move || async move {
+            let row = pinned.query_one_raw(try_lock.clone()).await?;
             let locked = row.map(|r| r.try_get::<Option<i64>>("", "locked"));
             Ok(locked.transpose()?.flatten() == Some(1))
         })
@@ -135,10 +136,8 @@ impl GlobalLock {
     pub async fn acquire(db: &Database, settings: &StartupSettings) -> anyhow::Result<Self> {
         let locks = db.collection::<Document>(LOCKS);
         let owner = uuid::Uuid::now_v7().to_string();
-        wait_for(settings.lock_timeout(), async || {
-            try_take(&locks, &owner).await
-        })
-        .await?;
+        let (lease, me) = (&locks, owner.as_str());
+        wait_for(settings.lock_timeout(), move || try_take(lease, me)).await?;
         let renewal = tokio::spawn(renew(locks.clone(), owner.clone()));
         Ok(Self {
             locks,
@@ -213,10 +212,12 @@ impl GlobalLock {
             .truncate(false)
             .write(true)
             .open(&path)?;
-        wait_for(settings.lock_timeout(), async || match file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-            Err(std::fs::TryLockError::Error(err)) => Err(err.into()),
+        wait_for(settings.lock_timeout(), || {
+            std::future::ready(match file.try_lock() {
+                Ok(()) => Ok(true),
+                Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+                Err(std::fs::TryLockError::Error(err)) => Err(err.into()),
+            })
         })
         .await?;
         Ok(Self { file: Some(file) })
@@ -248,9 +249,13 @@ async fn lock_path(db: &DatabaseConnection) -> anyhow::Result<Option<std::path::
 {%- endif %}
 
 /// Calls `try_lock` until it succeeds or `timeout` passes.
-async fn wait_for<F>(timeout: Duration, mut try_lock: F) -> anyhow::Result<()>
+///
+/// `try_lock` returns a plain future (not an async closure) so that the whole
+/// startup stays `Send` and can run on a spawned task.
+async fn wait_for<F, Fut>(timeout: Duration, mut try_lock: F) -> anyhow::Result<()>
 where
-    F: AsyncFnMut() -> anyhow::Result<bool>,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
 {
     let started = Instant::now();
     loop {

@@ -15,7 +15,8 @@ pub const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
 
 pub struct TestApp {
     router: Router,
-    _database: TestDatabase,
+    /// Dropped with the app; `None` when the test owns the database itself.
+    _database: Option<TestDatabase>,
 }
 
 /// A response, read whole.
@@ -46,26 +47,34 @@ impl TestResponse {
     }
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
-}
-
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = TestDatabase::create().await;
+/// Settings for an instance on `database`, listening on a free port.
+pub fn settings_for(database: &TestDatabase) -> Settings {
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.database.url = Secret::new(database.url());
-    configure(&mut settings);
-    let app = Application::build(settings)
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = TestDatabase::create().await;
+    let app = Application::build(settings_for(&database))
         .await
         .expect("the application builds on a fresh database");
     TestApp {
         router: app.router(),
-        _database: database,
+        _database: Some(database),
     }
 }
 
 impl TestApp {
+    /// Requests to an application the test built itself.
+    pub fn from_router(router: Router) -> Self {
+        Self {
+            router,
+            _database: None,
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         read(self.router.clone().oneshot(request).await.unwrap()).await
     }
