@@ -148,37 +148,6 @@ mod tests {
         assert!(!request.destination.exists());
     }
 
-    /// The pre hook (hooks/pre.rhai) refuses names that would not build or
-    /// read well, with a message that says what to do.
-    #[test]
-    fn the_hook_refuses_plural_and_reserved_aggregates() {
-        let cases = [
-            (
-                "orders",
-                "looks plural; give the singular form (e.g. \"order\")",
-            ),
-            ("self", "is reserved"),
-            ("value", "is reserved"),
-        ];
-        for (aggregate, expected) in cases {
-            let destination = std::env::temp_dir().join(format!("xtask-hook-{aggregate}"));
-            let request = Request {
-                name: "demo".into(),
-                destination: destination.clone(),
-                defines: vec![("aggregate".into(), aggregate.into())],
-                format: false,
-            };
-            let error = generate_from_repo(&paths::repo_root(), &request)
-                .unwrap_err()
-                .to_string();
-            assert!(error.contains(expected), "{aggregate}: {error}");
-            assert!(
-                !destination.join("demo").exists(),
-                "{aggregate}: nothing is left behind"
-            );
-        }
-    }
-
     #[test]
     fn args_match_the_cli_without_prompts() {
         let config = TemplateConfig::parse("[template]\nsub_templates = [\"template\"]\n").unwrap();
