@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
-use super::{health, {{aggregates}}};
+use super::{health, metrics, {{aggregates}}};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use super::{health, {{aggregates}}};
         {{aggregates}}::delete,
         health::live,
         health::ready,
+        metrics::render,
     ),
     tags((name = "{{aggregates}}", description = "The {{aggregate_title}} aggregate"))
 )]

@@ -3,6 +3,7 @@
 mod docs;
 mod extract;
 mod health;
+mod metrics;
 mod problem;
 
 mod {{aggregates}};
@@ -16,6 +17,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
+use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::SetRequestIdLayer;
@@ -26,6 +28,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServerSettings;
 use crate::startup::SchemaCheck;
 
+pub use metrics::recorder;
 pub use problem::{ApiError, Problem};
 
 /// Everything a handler may use; cheap to clone (all `Arc`s inside).
@@ -33,6 +36,7 @@ pub use problem::{ApiError, Problem};
 pub struct AppState {
     store: Arc<dyn Store>,
     schema: SchemaCheck,
+    metrics: PrometheusHandle,
     create: p::Create{{Aggregate}}Processor,
     update: p::Update{{Aggregate}}Processor,
     delete: p::Delete{{Aggregate}}Processor,
@@ -41,7 +45,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, schema: SchemaCheck) -> Self {
+    pub fn new(store: Arc<dyn Store>, schema: SchemaCheck, metrics: PrometheusHandle) -> Self {
         Self {
             create: p::Create{{Aggregate}}Processor::new(store.clone()),
             update: p::Update{{Aggregate}}Processor::new(store.clone()),
@@ -50,6 +54,7 @@ impl AppState {
             list: r::List{{Aggregates}}Retriever::new(store.clone()),
             store,
             schema,
+            metrics,
         }
     }
 }
@@ -63,6 +68,7 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(problem::request_span))
+        .layer(middleware::from_fn(metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(middleware::from_fn(problem::bodyless_errors_as_problems))
         .layer(CatchPanicLayer::custom(problem::panic_response))
@@ -75,6 +81,7 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
         .merge({{aggregates}}::routes())
         .merge(health::routes())
         .merge(docs::routes())
+        .merge(metrics::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(middleware)

@@ -19,7 +19,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::http::{AppState, router};
+use crate::http::{AppState, recorder, router};
 
 pub use lock::GlobalLock;
 pub use tasks::{PrepareSchema, SchemaCheck, StartupTask};
@@ -43,7 +43,8 @@ impl Application {
         let transactions = settings.mongodb.transactions;
         let store = Arc::new(MongoStore::new(db.clone(), transactions));
 {%- endif %}
-        let state = AppState::new(store, SchemaCheck::new(db));
+        let metrics = recorder()?;
+        let state = AppState::new(store, SchemaCheck::new(db), metrics);
         let router = router(state, &settings.server);
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address)

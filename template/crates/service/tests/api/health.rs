@@ -34,3 +34,21 @@ async fn docs_page_is_served_from_the_binary() {
     let script = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(script.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let app = spawn_app().await;
+    let unknown = "/api/v1/{{aggregate_route}}/0190a5d2-7f3e-7c4a-9b1e-2d3f4a5b6c7d";
+    assert_eq!(app.get(unknown).await.status, StatusCode::NOT_FOUND);
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let content_type = metrics.header(header::CONTENT_TYPE);
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let text = metrics.body.as_str().expect("a text body");
+    let series = "http_requests_total{method=\"GET\",\
+        route=\"/api/v1/{{aggregate_route}}/{id}\",status=\"404\"}";
+    assert!(text.contains(series), "{text}");
+    let histogram = "http_request_duration_seconds_bucket";
+    assert!(text.contains(histogram), "{text}");
+    assert!(!text.contains("0190a5d2"), "ids never become labels");
+}
