@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
-use {{crate_name}}_persistence_model::Store;
 use chrono::Utc;
+
+use {{crate_name}}_persistence_model::Store;
 
 use crate::{DomainError, Result};
 

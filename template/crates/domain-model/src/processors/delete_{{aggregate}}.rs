@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
+use chrono::Utc;
+
 use {{crate_name}}_entity_model::Version;
 use {{crate_name}}_persistence_model::Store;
-use chrono::Utc;
 
 use super::{check_expected_version, not_found, save_failed};
 use crate::Result;

@@ -14,9 +14,10 @@ use async_trait::async_trait;
 
 use crate::{PersistenceError, Result, Store, UnitOfWork};
 
-use crate::{{Aggregate}}Repository;
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
+
+use crate::{{Aggregate}}Repository;
 use repository::InMemory{{Aggregate}}Repository;
 
 type Table = BTreeMap<{{Aggregate}}Id, {{Aggregate}}State>;

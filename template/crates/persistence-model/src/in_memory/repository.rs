@@ -1,11 +1,12 @@
 use async_trait::async_trait;
 
+use {{crate_name}}_entity_model::AggregateRoot;
+
 use super::{SharedTable, query};
 use crate::{PersistenceError, Result};
 
 use crate::{{Aggregate}}Repository;
 use crate::{{Aggregate}}Specification;
-use {{crate_name}}_entity_model::AggregateRoot;
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 
