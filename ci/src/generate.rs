@@ -47,12 +47,21 @@ pub fn generate_from_repo(repo: &Path, request: &Request) -> Result<PathBuf> {
 
     let args = generate_args(repo, &config, request, destination.clone());
     cargo_generate::generate(args).map_err(|error| {
+        let created = target.exists();
         remove_leftovers(&destination, &before, destination_existed);
-        error.context(format!(
+        let mut context = format!(
             "cargo-generate failed for `{}` with {}",
             request.name,
             describe_defines(&request.defines)
-        ))
+        );
+        // The hook's refusal tells CLI users to remove the directory; here it is done.
+        if created && !target.exists() {
+            context.push_str(&format!(
+                " (`cargo xtask new` has removed {} again: nothing to clean up)",
+                target.display()
+            ));
+        }
+        error.context(context)
     })
 }
 
