@@ -56,6 +56,7 @@ impl From<PersistenceError> for DomainError {
             PersistenceError::Duplicate => Self::AlreadyExists { field: "name" },
             PersistenceError::Unavailable(_) => Self::Unavailable(err),
             PersistenceError::NotFound
+            | PersistenceError::Configuration(_)
             | PersistenceError::Corrupt(_)
             | PersistenceError::Backend(_) => Self::Internal(err),
         }

@@ -7,11 +7,29 @@ pub enum ValueError {
     Blank,
     #[error("must be at most {max} characters")]
     TooLong { max: usize },
+    #[error("must not contain the NUL character")]
+    ContainsNul,
     #[error("must be between {min} and {max}")]
     OutOfRange { min: i64, max: i64 },
 }
 
-/// A display name: trimmed, not blank, at most [`Name::MAX_CHARS`] characters.
+/// Text that every backend can store: PostgreSQL refuses the NUL character in
+/// text columns, so it is refused everywhere, before any backend sees it.
+fn check_text(raw: &str, max: usize) -> Result<(), ValueError> {
+    if raw.contains('\0') {
+        return Err(ValueError::ContainsNul);
+    }
+    // Counted before any trimming, so the limit a client reads in the API
+    // document is exactly the one applied.
+    if raw.chars().count() > max {
+        return Err(ValueError::TooLong { max });
+    }
+    Ok(())
+}
+
+/// A display name: at most [`Name::MAX_CHARS`] characters as sent, with at
+/// least one that is not whitespace, no NUL; stored without surrounding
+/// whitespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -19,14 +37,11 @@ impl Name {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        check_text(raw, Self::MAX_CHARS)?;
+        // `trim` and the API document's pattern both use Unicode's White_Space.
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(ValueError::Blank);
-        }
-        if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(ValueError::TooLong {
-                max: Self::MAX_CHARS,
-            });
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -36,7 +51,8 @@ impl Name {
     }
 }
 
-/// A free-text description of at most [`Description::MAX_CHARS`] characters.
+/// A free-text description of at most [`Description::MAX_CHARS`] characters,
+/// without NUL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -44,11 +60,7 @@ impl Description {
     pub const MAX_CHARS: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(ValueError::TooLong {
-                max: Self::MAX_CHARS,
-            });
-        }
+        check_text(raw, Self::MAX_CHARS)?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -100,8 +112,20 @@ mod tests {
     }
 
     #[test]
-    fn name_length_counts_characters_not_bytes() {
+    fn name_length_counts_characters_as_sent() {
         assert!(Name::parse(&"é".repeat(Name::MAX_CHARS)).is_ok());
+        let padded = format!(" {}", "x".repeat(Name::MAX_CHARS));
+        assert!(
+            Name::parse(&padded).is_err(),
+            "the limit applies before trimming"
+        );
+    }
+
+    #[test]
+    fn text_never_holds_nul() {
+        assert_eq!(Name::parse("a\0b"), Err(ValueError::ContainsNul));
+        assert_eq!(Description::parse("\0"), Err(ValueError::ContainsNul));
+        assert!(Description::parse("line\nbreak\ttab").is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use {{crate_name}}_entity_model::{Amount, Name};
 use {{crate_name}}_persistence_model::{Page, SortDirection, Store};
 
 use crate::{DomainError, FieldError, Result};
@@ -9,22 +10,32 @@ use {{crate_name}}_entity_model::{{Aggregate}}Status;
 use {{crate_name}}_persistence_model::{{Aggregate}}Field;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// Fields a list may be sorted by, as clients name them.
-pub const SORTABLE_FIELDS: [&str; 5] =
-    ["name", "status", "amount_cents", "created_at", "updated_at"];
+/// The fields a list may be sorted by, as clients name them.
+pub const SORT_KEYS: [(&str, {{Aggregate}}Field); 5] = [
+    ("name", {{Aggregate}}Field::Name),
+    ("status", {{Aggregate}}Field::Status),
+    ("amount_cents", {{Aggregate}}Field::AmountCents),
+    ("created_at", {{Aggregate}}Field::CreatedAt),
+    ("updated_at", {{Aggregate}}Field::UpdatedAt),
+];
 
 /// Filters, sort and paging as a client sends them; checked by the retriever.
+///
+/// Every number is bounded here, before it reaches arithmetic or a driver, and
+/// the bounds are public so that the API document states the same ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct List{{Aggregates}}Query {
     /// One of the status names.
     pub status: Option<String>,
     /// Case-insensitive substring of the name.
     pub name_contains: Option<String>,
+    /// Inclusive bounds, each 0 to [`Amount::MAX_CENTS`]; a minimum above the
+    /// maximum matches nothing.
     pub min_amount_cents: Option<i64>,
     pub max_amount_cents: Option<i64>,
     /// Comma-separated fields, `-` for descending: `-created_at,name`.
     pub sort: Option<String>,
-    /// 1-based page number (default 1).
+    /// 1-based page number, at most [`List{{Aggregates}}Retriever::MAX_PAGE`] (default 1).
     pub page: Option<u64>,
     /// Items per page, 1 to [`List{{Aggregates}}Retriever::MAX_PAGE_SIZE`] (default 20).
     pub page_size: Option<u64>,
@@ -52,6 +63,11 @@ pub struct List{{Aggregates}}Retriever {
 impl List{{Aggregates}}Retriever {
     pub const DEFAULT_PAGE_SIZE: u64 = 20;
     pub const MAX_PAGE_SIZE: u64 = 100;
+    /// Deep pages cost the database a long scan; this bounds the offset at
+    /// `MAX_PAGE * MAX_PAGE_SIZE` rows, far inside every driver's integer range.
+    pub const MAX_PAGE: u64 = 1_000_000;
+    /// The longest `name_contains` accepted: a name is never longer.
+    pub const MAX_FILTER_CHARS: usize = Name::MAX_CHARS;
 
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self { store }
@@ -82,14 +98,23 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
         }
     }
     if let Some(text) = &query.name_contains {
-        spec = spec.and(Spec::name_contains(text));
+        match check_filter_text(text) {
+            Ok(()) => spec = spec.and(Spec::name_contains(text)),
+            Err(message) => errors.push(FieldError::new("name_contains", message)),
+        }
     }
-    let min = query.min_amount_cents.unwrap_or(0);
-    let max = query.max_amount_cents.unwrap_or(i64::MAX);
-    if min > max {
-        let message = "must not be greater than max_amount_cents";
-        errors.push(FieldError::new("min_amount_cents", message));
-    } else if query.min_amount_cents.is_some() || query.max_amount_cents.is_some() {
+    let amounts = [
+        ("min_amount_cents", query.min_amount_cents),
+        ("max_amount_cents", query.max_amount_cents),
+    ];
+    for (field, cents) in amounts {
+        if let Some(Err(err)) = cents.map(Amount::from_cents) {
+            errors.push(FieldError::new(field, err.to_string()));
+        }
+    }
+    if query.min_amount_cents.is_some() || query.max_amount_cents.is_some() {
+        let min = query.min_amount_cents.unwrap_or(0);
+        let max = query.max_amount_cents.unwrap_or(Amount::MAX_CENTS);
         spec = spec.and(Spec::amount_between(min, max));
     }
     if let Some(sort) = &query.sort {
@@ -99,8 +124,10 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
         }
     }
     let page = query.page();
-    if page == 0 {
-        errors.push(FieldError::new("page", "must be at least 1"));
+    let max_page = List{{Aggregates}}Retriever::MAX_PAGE;
+    if !(1..=max_page).contains(&page) {
+        let message = format!("must be between 1 and {max_page}");
+        errors.push(FieldError::new("page", message));
     }
     let max_page_size = List{{Aggregates}}Retriever::MAX_PAGE_SIZE;
     let page_size = query.page_size();
@@ -111,30 +138,40 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let skip = (page - 1).saturating_mul(page_size);
+    // Both factors are bounded above, so this cannot overflow.
+    let skip = (page - 1) * page_size;
     Ok(spec.skip(skip).take(page_size))
 }
 
+/// The same rules as a name's text, so a filter can never carry what no
+/// stored name could (and what a backend would refuse, such as NUL).
+fn check_filter_text(text: &str) -> Result<(), String> {
+    let max = List{{Aggregates}}Retriever::MAX_FILTER_CHARS;
+    if text.contains('\0') {
+        return Err("must not contain the NUL character".to_owned());
+    }
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(())
+}
+
+/// `-amount_cents,name`: exact field names, no spaces, `-` for descending.
 fn parse_sort(sort: &str) -> Result<Vec<({{Aggregate}}Field, SortDirection)>, FieldError> {
     sort.split(',')
         .map(|key| {
-            let (name, direction) = match key.trim().strip_prefix('-') {
+            let (name, direction) = match key.strip_prefix('-') {
                 Some(name) => (name, SortDirection::Descending),
-                None => (key.trim(), SortDirection::Ascending),
+                None => (key, SortDirection::Ascending),
             };
-            let field = match name {
-                "name" => {{Aggregate}}Field::Name,
-                "status" => {{Aggregate}}Field::Status,
-                "amount_cents" => {{Aggregate}}Field::AmountCents,
-                "created_at" => {{Aggregate}}Field::CreatedAt,
-                "updated_at" => {{Aggregate}}Field::UpdatedAt,
-                other => {
-                    let allowed = SORTABLE_FIELDS.join(", ");
-                    let message = format!("cannot sort by {other:?}; use one of: {allowed}");
-                    return Err(FieldError::new("sort", message));
-                }
+            let found = SORT_KEYS.iter().find(|(known, _)| *known == name);
+            let Some((_, field)) = found else {
+                let allowed: Vec<_> = SORT_KEYS.iter().map(|(known, _)| *known).collect();
+                let allowed = allowed.join(", ");
+                let message = format!("cannot sort by {name:?}; use one of: {allowed}");
+                return Err(FieldError::new("sort", message));
             };
-            Ok((field, direction))
+            Ok((*field, direction))
         })
         .collect()
 }
@@ -163,7 +200,7 @@ mod tests {
 
     #[test]
     fn sort_keys_keep_their_order_and_direction() {
-        let keys = parse_sort("-amount_cents, name").unwrap();
+        let keys = parse_sort("-amount_cents,name").unwrap();
         let expected = [
             ({{Aggregate}}Field::AmountCents, SortDirection::Descending),
             ({{Aggregate}}Field::Name, SortDirection::Ascending),
@@ -175,18 +212,48 @@ mod tests {
     fn every_bad_parameter_is_reported() {
         let query = List{{Aggregates}}Query {
             status: Some("shipped".into()),
-            min_amount_cents: Some(10),
-            max_amount_cents: Some(5),
+            name_contains: Some("nul\0".into()),
+            min_amount_cents: Some(-1),
+            max_amount_cents: Some(Amount::MAX_CENTS + 1),
             sort: Some("password".into()),
             page: Some(0),
             page_size: Some(1000),
-            ..Default::default()
         };
         let Err(DomainError::Validation(fields)) = specification(&query) else {
             panic!("expected validation errors");
         };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
-        let expected = ["status", "min_amount_cents", "sort", "page", "page_size"];
+        let expected = [
+            "status",
+            "name_contains",
+            "min_amount_cents",
+            "max_amount_cents",
+            "sort",
+            "page",
+            "page_size",
+        ];
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_largest_page_is_accepted_and_one_more_is_not() {
+        let last = List{{Aggregates}}Query {
+            page: Some(List{{Aggregates}}Retriever::MAX_PAGE),
+            page_size: Some(List{{Aggregates}}Retriever::MAX_PAGE_SIZE),
+            ..Default::default()
+        };
+        assert!(specification(&last).is_ok());
+        let beyond = List{{Aggregates}}Query {
+            page: Some(u64::MAX),
+            ..last
+        };
+        assert!(specification(&beyond).is_err());
+    }
+
+    #[test]
+    fn sort_keys_are_exact() {
+        assert!(parse_sort(" name").is_err());
+        assert!(parse_sort("name,").is_err());
+        assert!(parse_sort("--name").is_err());
     }
 }

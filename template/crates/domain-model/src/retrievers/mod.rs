@@ -6,4 +6,4 @@ mod list_{{aggregates}};
 pub use get_{{aggregate}}::Get{{Aggregate}}Retriever;
 pub use list_{{aggregates}}::List{{Aggregates}}Query;
 pub use list_{{aggregates}}::List{{Aggregates}}Retriever;
-pub use list_{{aggregates}}::SORTABLE_FIELDS;
+pub use list_{{aggregates}}::SORT_KEYS;
