@@ -1,5 +1,8 @@
 //! Every migration must apply, revert and re-apply cleanly on a real database.
 
+// Test code: a panic is how a failed expectation is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
 use {{crate_name}}_persistence_model::test_support::TestDatabase;
 {%- if database == "mongodb" %}
@@ -9,6 +12,7 @@ async fn has_collection(db: &mongodb::Database, name: &str) -> bool {
     names.iter().any(|n| n == name)
 }
 {%- else %}
+
 use sea_orm_migration::SchemaManager;
 
 async fn has_collection(db: &sea_orm_migration::sea_orm::DatabaseConnection, name: &str) -> bool {

@@ -14,6 +14,11 @@ pub enum PersistenceError {
     /// The backend cannot be reached or refused service; retrying later may work.
     #[error("storage unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The connection settings cannot work (a malformed URL, a MongoDB URL
+    /// without a database, a server without transactions): retrying will
+    /// not help, the configuration must change.
+    #[error("{0}")]
+    Configuration(String),
     /// Stored data that does not satisfy the entity model's rules.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

@@ -4,6 +4,9 @@
 //! bottom instantiates every case for the in-memory store and for {{database}}, each
 //! on a fresh database, so the two cannot drift apart.
 
+// Test code: a panic is how a failed expectation is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::future::Future;
 
 use chrono::Utc;

@@ -21,12 +21,15 @@ pub(super) fn from_mongo(err: Error) -> PersistenceError {
     }
     // Checked before the transient label, which the driver also puts on
     // network errors inside a transaction: an unreachable server is a 503.
+    // The driver labels errors worth retrying on another attempt (a primary
+    // stepping down, a server shutting down) `RetryableWriteError`.
     if matches!(
         err.kind.as_ref(),
         ErrorKind::ServerSelection { .. }
             | ErrorKind::Io(_)
             | ErrorKind::ConnectionPoolCleared { .. }
-    ) {
+    ) || err.contains_label("RetryableWriteError")
+    {
         return PersistenceError::Unavailable(Box::new(err));
     }
     // Otherwise a transient transaction error means a concurrent transaction

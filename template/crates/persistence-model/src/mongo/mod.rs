@@ -1,8 +1,8 @@
 //! The MongoDB implementation of the persistence model (official driver).
 //!
 //! A unit of work is a multi-document transaction on a client session, which
-//! MongoDB offers on replica sets and sharded clusters only: [`connect`]
-//! refuses a standalone server unless transactions are switched off.
+//! MongoDB offers on replica sets and sharded clusters only: the store's
+//! [`Store::ping`] refuses a standalone server unless transactions are off.
 
 mod document;
 mod error;
@@ -40,7 +40,11 @@ pub const COLLECTION: &str = "{{aggregates}}";
 #[derive(Debug, Clone)]
 pub struct ConnectionSettings {
     pub max_connections: u32,
-    pub connect_timeout: Duration,
+    /// How long an operation waits for a usable server (MongoDB's server
+    /// selection timeout) and for a new connection. While the server is
+    /// unreachable every request fails after this long, so it is short: a
+    /// client gets its 503 quickly.
+    pub acquire_timeout: Duration,
     /// Units of work as multi-document transactions (needs a replica set).
     pub transactions: bool,
 }
@@ -49,28 +53,30 @@ impl Default for ConnectionSettings {
     fn default() -> Self {
         Self {
             max_connections: 10,
-            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(1),
             transactions: true,
         }
     }
 }
 
-/// Connects to the database named in `url` (`mongodb://host/NAME`) and checks
-/// that the server supports what the settings ask for. The URL is never
-/// logged: it may hold a password.
+/// Prepares a client for the database named in `url` (`mongodb://host/NAME`)
+/// without reaching the server: the driver connects in the background, so a
+/// server that is down at startup is waited for (see [`Store::ping`], which
+/// also checks that the server offers what the settings ask for). Only a URL
+/// that cannot work fails here. The URL is never logged: it may hold a
+/// password.
 pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Database> {
-    let mut options = ClientOptions::parse(url).await.map_err(error::from_mongo)?;
+    let options = ClientOptions::parse(url).await;
+    let mut options = options.map_err(|e| PersistenceError::Configuration(e.to_string()))?;
     options.max_pool_size = Some(settings.max_connections);
-    options.connect_timeout = Some(settings.connect_timeout);
-    options.server_selection_timeout = Some(settings.connect_timeout);
-    let client = Client::with_options(options).map_err(error::from_mongo)?;
+    options.connect_timeout = Some(settings.acquire_timeout);
+    options.server_selection_timeout = Some(settings.acquire_timeout);
+    let client = Client::with_options(options);
+    let client = client.map_err(|e| PersistenceError::Configuration(e.to_string()))?;
     let Some(database) = client.default_database() else {
         let message = "the MongoDB URL must name a database, e.g. mongodb://host:27017/NAME";
-        return Err(PersistenceError::Backend(message.into()));
+        return Err(PersistenceError::Configuration(message.to_owned()));
     };
-    let hello = database.run_command(doc! { "hello": 1 }).await;
-    let hello = hello.map_err(error::from_mongo)?;
-    check_topology(&hello, settings.transactions)?;
     Ok(database)
 }
 
@@ -80,7 +86,7 @@ fn check_topology(hello: &Document, transactions: bool) -> Result<()> {
     let replica_set = hello.contains_key("setName");
     let sharded = hello.get_str("msg").is_ok_and(|msg| msg == "isdbgrid");
     if transactions && !replica_set && !sharded {
-        return Err(PersistenceError::Backend(STANDALONE.into()));
+        return Err(PersistenceError::Configuration(STANDALONE.to_owned()));
     }
     Ok(())
 }
@@ -130,10 +136,13 @@ impl Store for MongoStore {
         Ok(Box::new(MongoUnitOfWork { {{aggregates}} }))
     }
 
+    /// Asks the server `hello`, which also tells whether it can run the
+    /// units of work: a standalone server with transactions on is refused.
     async fn ping(&self) -> Result<()> {
         let database = self.{{aggregates}}.database();
-        let ping = database.run_command(doc! { "ping": 1 }).await;
-        ping.map(drop).map_err(error::from_mongo)
+        let hello = database.run_command(doc! { "hello": 1 }).await;
+        let hello = hello.map_err(error::from_mongo)?;
+        check_topology(&hello, self.transactions)
     }
 }
 

@@ -17,7 +17,7 @@ use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
-use crate::{Result, Store, UnitOfWork};
+use crate::{PersistenceError, Result, Store, UnitOfWork};
 
 use crate::{{Aggregate}}Repository;
 use repository::Sql{{Aggregate}}Repository;
@@ -29,36 +29,44 @@ pub use schema::{check_schema, ensure_schema};
 /// What the service connects to: a pool of {{database}} connections.
 pub type Connection = DatabaseConnection;
 
-/// Connection settings for [`SqlStore::connect`].
+/// Connection settings for [`connect`].
 #[derive(Debug, Clone)]
 pub struct ConnectionSettings {
     pub max_connections: u32,
-    pub connect_timeout: Duration,
+    /// How long an operation waits for a pooled connection, opening one
+    /// included. While the database is unreachable every request fails after
+    /// this long, so it is short: a client gets its 503 quickly.
+    pub acquire_timeout: Duration,
 }
 
 impl Default for ConnectionSettings {
     fn default() -> Self {
         Self {
             max_connections: 10,
-            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(1),
         }
     }
 }
 
-/// Opens a connection pool. The URL is never logged: it may hold a password.
+/// Creates a connection pool without connecting: connections open on first
+/// use, so a database that is down at startup is waited for (see
+/// [`Store::ping`]) instead of failing here. Only a malformed URL fails at
+/// once. The URL is never logged: it may hold a password.
 pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.max_connections)
-        .connect_timeout(settings.connect_timeout)
-        .acquire_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_lazy(true)
         .sqlx_logging(false);
 {%- if database == "sqlite" %}
     // WAL lets readers and one writer work at once; without it a reader
     // blocks every commit until the busy timeout runs out.
     options.map_sqlx_sqlite_opts(|opts| opts.journal_mode(SqliteJournalMode::Wal));
 {%- endif %}
-    Database::connect(options).await.map_err(error::from_db)
+    // A lazy pool does no I/O: the only error here is a URL it cannot use.
+    let connected = Database::connect(options).await;
+    connected.map_err(|err| PersistenceError::Configuration(err.to_string()))
 }
 
 /// A [`Store`] over a SeaORM connection pool.
