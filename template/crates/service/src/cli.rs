@@ -3,11 +3,22 @@
 use clap::{Parser, Subcommand};
 {%- if migrations %}
 
-use {{crate_name}}_migration::{Migrator, MigratorTrait};
-
 use crate::config::Settings;
+use crate::readiness::Readiness;
 use crate::startup::{GlobalLock, PrepareSchema, StartupTask};
-use crate::startup::{connect, run_startup_tasks};
+use crate::startup::{connect, run_startup_tasks, wait_for_database};
+
+use {{crate_name}}_migration::{Migrator, MigratorTrait};
+{%- if backend == "sql" %}
+use {{crate_name}}_persistence_model::sql::SqlStore;
+{%- else %}
+use {{crate_name}}_persistence_model::mongo::MongoStore;
+{%- endif %}
+
+/// A command gives up on an unreachable database after this many attempts,
+/// unless `database.connect_attempts` says otherwise: unlike a service, a
+/// command has no readiness probe to report through.
+const COMMAND_CONNECT_ATTEMPTS: u32 = 5;
 {%- endif %}
 
 #[derive(Debug, Parser)]
@@ -43,8 +54,17 @@ pub enum MigrateAction {
 
 /// Runs a migration command under the same global lock as startup, so it is
 /// safe while instances are starting.
-pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+pub async fn migrate(mut settings: Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let attempts = &mut settings.database.connect_attempts;
+    attempts.get_or_insert(COMMAND_CONNECT_ATTEMPTS);
+    let settings = &settings;
     let db = connect(settings).await?;
+{%- if backend == "sql" %}
+    let store = SqlStore::new(db.clone());
+{%- else %}
+    let store = MongoStore::new(db.clone(), settings.mongodb.transactions);
+{%- endif %}
+    wait_for_database(&store, settings, &Readiness::new()).await?;
     match action {
         MigrateAction::Up => {
             let tasks: Vec<Box<dyn StartupTask>> = vec![Box::new(PrepareSchema)];

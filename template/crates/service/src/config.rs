@@ -1,15 +1,31 @@
-//! Layered configuration: built-in defaults, then `config/default.toml`, then
-//! `config/$APP_ENVIRONMENT.toml`, then `APP__SECTION__KEY` environment variables.
+//! Layered configuration: `config/default.toml` as built into the binary, then
+//! `config/default.toml` and `config/$APP_ENVIRONMENT.toml` on disk, then
+//! `APP__SECTION__KEY` environment variables. Later layers win.
+//!
+//! The built-in layer is the same file as the one on disk, so the defaults are
+//! written once (and the binary runs without a `config/` directory). Unknown
+//! keys and out-of-range values are refused with the key and where it came
+//! from, so a typo never silently falls back to a default.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
-use serde::{Deserialize, Serialize};
+use figment::error::Kind;
+use figment::providers::{Env, Format, Toml};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider, Source};
+use serde::Deserialize;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The defaults: the generated `config/default.toml`, compiled in.
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// The prefix of environment variables that override settings.
+const ENV_PREFIX: &str = "APP__";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
@@ -17,10 +33,15 @@ pub struct Settings {
     pub mongodb: MongoSettings,
 {%- endif %}
     pub startup: StartupSettings,
+    pub health: HealthSettings,
     pub telemetry: TelemetrySettings,
+    /// Where each value came from, for error messages.
+    #[serde(skip)]
+    origins: Origins,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub host: String,
     /// 0 picks a free port (tests).
@@ -31,19 +52,25 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// Connection URL. May hold a password: set it with `APP__DATABASE__URL`,
     /// never in a committed file. Never logged.
     pub url: Secret,
     pub max_connections: u32,
-    pub connect_timeout_secs: u64,
-    /// Attempts to reach the database at startup, with exponential backoff.
-    pub connect_attempts: u32,
+    /// How long a request waits for a database connection. While the
+    /// database is unreachable, requests get their 503 after this long.
+    pub acquire_timeout_ms: u64,
+    /// Unset: wait for an unreachable database at startup for as long as it
+    /// takes (ready answers 503 meanwhile). Set: exit after this many failed
+    /// attempts.
+    pub connect_attempts: Option<u32>,
 }
 {%- if database == "mongodb" %}
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MongoSettings {
     /// Units of work as multi-document transactions, which need a replica
     /// set. `false` runs on a standalone server, but then a request that
@@ -52,7 +79,8 @@ pub struct MongoSettings {
 }
 {%- endif %}
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StartupSettings {
 {%- if migrations %}
     /// Apply pending migrations at startup (false: run `migrate up` as a job).
@@ -62,7 +90,16 @@ pub struct StartupSettings {
     pub lock_timeout_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthSettings {
+    /// Each readiness check (they run at once) gives up after this long, so
+    /// `/health/ready` answers within it even when a dependency hangs.
+    pub check_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TelemetrySettings {
     /// `pretty` for people, `json` for log collectors.
     pub format: LogFormat,
@@ -70,15 +107,15 @@ pub struct TelemetrySettings {
     pub filter: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
 }
 
-/// A string that must not appear in logs: `Debug` and `Display` print a mask.
-#[derive(Clone, Serialize, Deserialize)]
+/// A string that must not appear in logs: `Debug` prints a mask.
+#[derive(Clone, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -98,58 +135,74 @@ impl fmt::Debug for Secret {
     }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            server: ServerSettings {
-                host: "127.0.0.1".into(),
-                port: 8080,
-                request_timeout_secs: 30,
-                body_limit_bytes: 64 * 1024,
-            },
-            database: DatabaseSettings {
-{%- if database == "sqlite" %}
-                url: Secret::new("sqlite://{{crate_name}}.db?mode=rwc"),
-{%- elsif database == "postgres" %}
-                url: Secret::new("postgres://postgres@127.0.0.1:5432/{{crate_name}}"),
-{%- elsif database == "mysql" %}
-                url: Secret::new("mysql://root@127.0.0.1:3306/{{crate_name}}"),
-{%- else %}
-                url: Secret::new("mongodb://127.0.0.1:27017/{{crate_name}}?directConnection=true"),
-{%- endif %}
-                max_connections: 10,
-                connect_timeout_secs: 5,
-                connect_attempts: 5,
-            },
-{%- if database == "mongodb" %}
-            mongodb: MongoSettings { transactions: true },
-{%- endif %}
-            startup: StartupSettings {
-{%- if migrations %}
-                migrate: true,
-{%- endif %}
-                lock_timeout_secs: 60,
-            },
-            telemetry: TelemetrySettings {
-                format: LogFormat::Pretty,
-                filter: "info".into(),
-            },
-        }
-    }
-}
+type Range = RangeInclusive<u64>;
+
+/// A setting that cannot be used, with the key and where its value came from.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
 
 impl Settings {
-    /// Loads the layers from `APP_CONFIG_DIR` (default `config/`).
-    pub fn load() -> anyhow::Result<Self> {
+    /// Loads the layers from `APP_CONFIG_DIR` (default `config/`) and the
+    /// environment.
+    pub fn load() -> Result<Self, ConfigError> {
         let dir = std::env::var_os("APP_CONFIG_DIR")
             .map_or_else(|| PathBuf::from("config"), PathBuf::from);
         let environment = std::env::var("APP_ENVIRONMENT").unwrap_or_else(|_| "local".into());
-        Figment::from(Serialized::defaults(Self::default()))
+        let figment = Figment::from(BuiltIn)
             .merge(Toml::file(dir.join("default.toml")))
             .merge(Toml::file(dir.join(format!("{environment}.toml"))))
-            .merge(Env::prefixed("APP__").split("__"))
-            .extract()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+            .merge(Env::prefixed(ENV_PREFIX).split("__"));
+        Self::from_figment(figment)
+    }
+
+    /// The built-in defaults alone, ignoring files and the environment (tests).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::from(BuiltIn))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let mut settings: Self = figment.extract().map_err(describe)?;
+        settings.origins = Origins(Some(figment));
+        settings.check_ranges()?;
+        Ok(settings)
+    }
+
+    /// Where the value of `key` (`database.url`) came from, for messages.
+    pub fn origin(&self, key: &str) -> String {
+        self.origins.of(key)
+    }
+
+    /// Values that deserialize but cannot work.
+    fn check_ranges(&self) -> Result<(), ConfigError> {
+        let server = &self.server;
+        let database = &self.database;
+        let body_limit = u64::try_from(server.body_limit_bytes).unwrap_or(u64::MAX);
+        let attempts = database.connect_attempts.map(u64::from);
+        let timeout = server.request_timeout_secs;
+        self.in_range("server.request_timeout_secs", timeout, 1..=3600)?;
+        self.in_range("server.body_limit_bytes", body_limit, 1024..=1 << 30)?;
+        let connections = u64::from(database.max_connections);
+        self.in_range("database.max_connections", connections, 1..=1000)?;
+        let acquire = database.acquire_timeout_ms;
+        self.in_range("database.acquire_timeout_ms", acquire, 10..=600_000)?;
+        if let Some(attempts) = attempts {
+            self.in_range("database.connect_attempts", attempts, 1..=u64::MAX)?;
+        }
+        let lock = self.startup.lock_timeout_secs;
+        self.in_range("startup.lock_timeout_secs", lock, 1..=86_400)?;
+        let check = self.health.check_timeout_ms;
+        self.in_range("health.check_timeout_ms", check, 10..=60_000)
+    }
+
+    fn in_range(&self, key: &str, value: u64, range: Range) -> Result<(), ConfigError> {
+        if range.contains(&value) {
+            return Ok(());
+        }
+        let (min, max) = (range.start(), range.end());
+        let origin = self.origin(key);
+        let message = format!("{key} = {value} is out of range {min}..={max} ({origin})");
+        Err(ConfigError(message))
     }
 }
 
@@ -159,10 +212,103 @@ impl ServerSettings {
     }
 }
 
+impl DatabaseSettings {
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+}
+
 impl StartupSettings {
     pub fn lock_timeout(&self) -> Duration {
         Duration::from_secs(self.lock_timeout_secs)
     }
+}
+
+impl HealthSettings {
+    pub fn check_timeout(&self) -> Duration {
+        Duration::from_millis(self.check_timeout_ms)
+    }
+}
+
+/// The built-in `config/default.toml`, named as such in error messages.
+struct BuiltIn;
+
+impl Provider for BuiltIn {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("built-in defaults")
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Toml::string(DEFAULTS).data()
+    }
+}
+
+/// The merged layers, kept to say where a value came from.
+#[derive(Clone, Default)]
+struct Origins(Option<Figment>);
+
+impl fmt::Debug for Origins {
+    /// The layers hold every raw value, secrets included: never print them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Origins(..)")
+    }
+}
+
+impl Origins {
+    fn of(&self, key: &str) -> String {
+        let metadata = self.0.as_ref().and_then(|f| f.find_metadata(key));
+        let path: Vec<&str> = key.split('.').collect();
+        metadata.map_or_else(|| "built-in defaults".to_owned(), |m| origin(m, &path))
+    }
+}
+
+/// "environment variable APP__SERVER__PORT", "file config/local.toml", ...
+fn origin<S: AsRef<str>>(metadata: &Metadata, path: &[S]) -> String {
+    match &metadata.source {
+        Some(Source::File(file)) => format!("in file {}", display_path(file)),
+        _ if metadata.name.contains("environment") => {
+            let keys: Vec<String> = path.iter().map(|k| k.as_ref().to_uppercase()).collect();
+            format!("from environment variable {ENV_PREFIX}{}", keys.join("__"))
+        }
+        _ => format!("from {}", metadata.name),
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let shown = relative.unwrap_or_else(|| path.to_path_buf());
+    shown.display().to_string()
+}
+
+/// One line per figment error, naming the key and its origin.
+fn describe(error: figment::Error) -> ConfigError {
+    let lines: Vec<String> = error
+        .into_iter()
+        .map(|e| {
+            let what = match &e.kind {
+                // serde's message names the unknown key; the path is its parent.
+                Kind::UnknownField(field, _) => format!("unknown key {field:?}"),
+                other => other.to_string(),
+            };
+            let mut path = e.path.clone();
+            if let Kind::UnknownField(field, _) = &e.kind {
+                path.push(field.clone());
+            }
+            let key = if path.is_empty() {
+                "the file".to_owned()
+            } else {
+                path.join(".")
+            };
+            let from = e
+                .metadata
+                .as_ref()
+                .map_or_else(String::new, |m| format!(" ({})", origin(m, &path)));
+            format!("{key}: {what}{from}")
+        })
+        .collect();
+    ConfigError(lines.join("; "))
 }
 
 #[cfg(test)]
@@ -170,8 +316,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_built_in_defaults_load_and_are_in_range() {
+        let settings = Settings::defaults().expect("config/default.toml is valid");
+        assert_eq!(settings.origin("server.port"), "from built-in defaults");
+    }
+
+    #[test]
     fn secrets_are_masked_in_debug_output() {
-        let settings = Settings::default();
+        let settings = Settings::defaults().unwrap();
         let printed = format!("{settings:?}");
         assert!(printed.contains("Secret(****)"));
         assert!(!printed.contains(settings.database.url.expose()));
@@ -188,6 +340,35 @@ mod tests {
             let settings = Settings::load().map_err(|e| e.to_string())?;
             assert_eq!(settings.server.port, 9000);
             assert_eq!(settings.server.host, "0.0.0.0");
+            let origin = settings.origin("server.host");
+            assert_eq!(origin, "from environment variable APP__SERVER__HOST");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn mistakes_name_the_key_and_where_it_came_from() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file("config/default.toml", "[server]\nprot = 1\n")?;
+            let unknown = Settings::load().expect_err("an unknown key is refused");
+            let message = unknown.to_string();
+            assert!(message.contains("server.prot"), "{message}");
+            assert!(message.contains("config/default.toml"), "{message}");
+
+            jail.create_file("config/default.toml", "")?;
+            jail.set_env("APP__SERVER__PORT", "70000");
+            let message = Settings::load().expect_err("too large").to_string();
+            assert!(message.contains("server.port"), "{message}");
+            assert!(message.contains("APP__SERVER__PORT"), "{message}");
+
+            jail.set_env("APP__SERVER__PORT", "8080");
+            jail.set_env("APP__SERVER__REQUEST_TIMEOUT_SECS", "0");
+            let message = Settings::load().expect_err("out of range").to_string();
+            let (key, variable) = ("timeout_secs = 0", "APP__SERVER__REQUEST_TIMEOUT_SECS");
+            assert!(message.contains(key), "{message}");
+            assert!(message.contains(variable), "{message}");
             Ok(())
         });
     }

@@ -1,5 +1,6 @@
 //! The {{project-name}} service: HTTP API over the domain model, plus the startup
-//! sequence (connect, run startup tasks under a global lock, serve).
+//! sequence (serve at once; in the background wait for the database, run the
+//! startup tasks under a global lock, turn ready).
 //!
 //! `main.rs` only parses arguments; everything here is a library so that tests
 //! build the same [`startup::Application`] the binary runs.
@@ -7,5 +8,6 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod readiness;
 pub mod startup;
 pub mod telemetry;

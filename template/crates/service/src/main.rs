@@ -1,5 +1,7 @@
 //! `{{project-name}}`: serves the API (default) or manages the schema.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 use {{crate_name}}_service::cli::{Cli, Command};
@@ -8,8 +10,21 @@ use {{crate_name}}_service::startup::Application;
 use {{crate_name}}_service::telemetry;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line with the whole cause chain: what an operator reads
+            // first in a crash log, without a backtrace to scroll past.
+            let message = format!("{err:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     telemetry::init(&settings.telemetry)?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -19,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
         }
 {%- if migrations %}
         Command::Migrate { action } => {
-            {{crate_name}}_service::cli::migrate(&settings, action).await?;
+            {{crate_name}}_service::cli::migrate(settings, action).await?;
         }
 {%- endif %}
     }

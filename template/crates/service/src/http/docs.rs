@@ -1,12 +1,24 @@
 //! The OpenAPI document (`/openapi.json`), generated from the handlers, and
 //! Swagger UI (`/docs`), served from assets built into the binary (no CDN).
+//!
+//! Handlers document the answers they give themselves (404, 409, 412, 422);
+//! [`ErrorResponses`] adds those that the extractors and the middleware give
+//! to every operation (400, 408, 413, 415, 500, 503), so the document lists
+//! every status the service can return, each with its problem+json body.
 
 use axum::Router;
-use utoipa::OpenApi;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::AppState;
-use super::{health, metrics, {{aggregates}}};
+use super::problem::PROBLEM_JSON;
+use super::{AppState, health, metrics};
+
+use super::{{aggregates}};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -21,6 +33,7 @@ use super::{health, metrics, {{aggregates}}};
         health::ready,
         metrics::render,
     ),
+    modifiers(&ErrorResponses),
     tags((name = "{{aggregates}}", description = "The {{aggregate_title}} aggregate"))
 )]
 pub struct ApiDoc;
@@ -28,4 +41,109 @@ pub struct ApiDoc;
 pub fn routes() -> Router<AppState> {
     let ui = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
     Router::new().merge(ui)
+}
+
+/// Adds the error answers that come from outside the handlers, and gives
+/// every error answer the problem+json media type.
+#[derive(Debug)]
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The API's routes wait for startup and reach the database; the
+            // probes, metrics and docs do neither.
+            let api = path.starts_with("/api/");
+            for operation in operations(item) {
+                add_error_responses(operation, api);
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    let PathItem {
+        get,
+        put,
+        post,
+        delete,
+        patch,
+        ..
+    } = item;
+    [get, put, post, delete, patch].into_iter().flatten()
+}
+
+fn add_error_responses(operation: &mut Operation, api: bool) {
+    let has_body = operation.request_body.is_some();
+    let responses = &mut operation.responses.responses;
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            as_problem(response);
+        }
+    }
+    let mut add = |status: &str, description: &str| {
+        let response = problem(description);
+        responses.entry(status.to_owned()).or_insert(response);
+    };
+    add(
+        "408",
+        "The request took longer than `server.request_timeout_secs`",
+    );
+    add("500", "The server failed (a bug; the log has the cause)");
+    if api {
+        let malformed = "A path, query or header value of the wrong form (an id that is not \
+            a UUID, an unknown query parameter, a malformed If-Match), or a body that is not \
+            JSON";
+        add("400", malformed);
+        if has_body {
+            add("413", "The body is larger than `server.body_limit_bytes`");
+            add("415", "The body is not `application/json`");
+        }
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer);
+        let retry_after = HeaderBuilder::new()
+            .schema(Some(seconds))
+            .description(Some("Seconds to wait before retrying"))
+            .build();
+        let unavailable = ResponseBuilder::new()
+            .description("The database is unreachable, or the service is still starting")
+            .content(PROBLEM_JSON, problem_content())
+            .header("Retry-After", retry_after)
+            .build();
+        responses
+            .entry("503".to_owned())
+            .or_insert(RefOr::T(unavailable));
+    }
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, problem_content())
+        .build();
+    RefOr::T(response)
+}
+
+fn problem_content() -> Content {
+    Content::new(Some(Ref::from_schema_name("Problem")))
+}
+
+/// Handlers write `body = Problem`, which utoipa files as `application/json`.
+fn as_problem(response: &mut RefOr<Response>) {
+    let RefOr::T(response) = response else {
+        return;
+    };
+    let json = response.content.get("application/json");
+    let is_problem = match json {
+        Some(RefOr::T(content)) => matches!(
+            &content.schema,
+            Some(RefOr::Ref(schema)) if schema.ref_location.ends_with("/Problem")
+        ),
+        _ => false,
+    };
+    if let (true, Some(content)) = (
+        is_problem,
+        response.content.shift_remove("application/json"),
+    ) {
+        response.content.insert(PROBLEM_JSON.to_owned(), content);
+    }
 }

@@ -4,19 +4,20 @@ mod docs;
 mod extract;
 mod health;
 mod metrics;
+mod number;
 mod problem;
+mod schema;
 
 mod {{aggregates}};
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use {{crate_name}}_domain_model::processors as p;
-use {{crate_name}}_domain_model::retrievers as r;
-use {{crate_name}}_persistence_model::Store;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode};
-use axum::middleware;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,7 +27,11 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::ServerSettings;
-use crate::startup::SchemaCheck;
+use crate::readiness::{Readiness, ReadinessCheck};
+
+use {{crate_name}}_domain_model::processors as p;
+use {{crate_name}}_domain_model::retrievers as r;
+use {{crate_name}}_persistence_model::Store;
 
 pub use metrics::recorder;
 pub use problem::{ApiError, Problem};
@@ -34,8 +39,9 @@ pub use problem::{ApiError, Problem};
 /// Everything a handler may use; cheap to clone (all `Arc`s inside).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
-    schema: SchemaCheck,
+    readiness: Readiness,
+    checks: Arc<[Box<dyn ReadinessCheck>]>,
+    check_timeout: Duration,
     metrics: PrometheusHandle,
     create: p::Create{{Aggregate}}Processor,
     update: p::Update{{Aggregate}}Processor,
@@ -44,16 +50,27 @@ pub struct AppState {
     list: r::List{{Aggregates}}Retriever,
 }
 
+/// What [`AppState::new`] needs besides the store.
+#[derive(Debug)]
+pub struct Probes {
+    /// Whether startup has finished; the API answers 503 until it has.
+    pub readiness: Readiness,
+    /// What `/health/ready` runs, each within `check_timeout`.
+    pub checks: Vec<Box<dyn ReadinessCheck>>,
+    pub check_timeout: Duration,
+}
+
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, schema: SchemaCheck, metrics: PrometheusHandle) -> Self {
+    pub fn new(store: Arc<dyn Store>, probes: Probes, metrics: PrometheusHandle) -> Self {
         Self {
             create: p::Create{{Aggregate}}Processor::new(store.clone()),
             update: p::Update{{Aggregate}}Processor::new(store.clone()),
             delete: p::Delete{{Aggregate}}Processor::new(store.clone()),
             get: r::Get{{Aggregate}}Retriever::new(store.clone()),
-            list: r::List{{Aggregates}}Retriever::new(store.clone()),
-            store,
-            schema,
+            list: r::List{{Aggregates}}Retriever::new(store),
+            readiness: probes.readiness,
+            checks: probes.checks.into(),
+            check_timeout: probes.check_timeout,
             metrics,
         }
     }
@@ -77,8 +94,12 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
             settings.request_timeout(),
         ))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
+    // Until startup has finished (the schema may not exist yet) the API
+    // answers 503; probes, docs and metrics answer at once.
+    let ready = middleware::from_fn_with_state(state.clone(), require_ready);
+    let api = {{aggregates}}::routes().route_layer(ready);
     Router::new()
-        .merge({{aggregates}}::routes())
+        .merge(api)
         .merge(health::routes())
         .merge(docs::routes())
         .merge(metrics::routes())
@@ -86,4 +107,13 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(middleware)
         .with_state(state)
+}
+
+async fn require_ready(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match state.readiness.phase().not_ready_because() {
+        None => next.run(request).await,
+        Some(reason) => {
+            ApiError::unavailable(format!("the service is not ready: {reason}")).into_response()
+        }
+    }
 }

@@ -2,15 +2,19 @@
 
 use std::any::Any;
 
-use {{crate_name}}_domain_model::{DomainError, FieldError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use {{crate_name}}_domain_model::{DomainError, FieldError};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The problem+json body.
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,6 +29,7 @@ pub struct Problem {
     pub detail: String,
     /// Per-field validation errors (422 only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<ProblemField>,
 }
 
@@ -49,6 +54,11 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
         }
+    }
+
+    /// 503: a dependency is down or the service is still starting.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, detail)
     }
 
     pub fn status(&self) -> StatusCode {
@@ -95,6 +105,10 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// How long a client should wait before retrying a 503, in seconds: about the
+/// time a restarting database or a starting instance needs to answer again.
+const RETRY_AFTER_SECS: &str = "1";
+
 fn problem_response(status: StatusCode, detail: String, errors: Vec<FieldError>) -> Response {
     let problem = Problem {
         kind: "about:blank".to_owned(),
@@ -109,8 +123,15 @@ fn problem_response(status: StatusCode, detail: String, errors: Vec<FieldError>)
             })
             .collect(),
     };
-    let content_type = [(header::CONTENT_TYPE, "application/problem+json")];
-    (status, content_type, Json(problem)).into_response()
+    let content_type = [(header::CONTENT_TYPE, PROBLEM_JSON)];
+    let mut response = (status, content_type, Json(problem)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = HeaderValue::from_static(RETRY_AFTER_SECS);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after);
+    }
+    response
 }
 
 /// Unknown routes.

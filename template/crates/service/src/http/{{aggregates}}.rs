@@ -3,21 +3,25 @@
 //! Request and response bodies are DTOs defined here; the entity model has no
 //! `Serialize`, so the wire format can only change in this file.
 
-use {{crate_name}}_entity_model::AggregateRoot;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::Object;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Json, Path, Query, etag, if_match};
-use super::{ApiError, AppState, Problem};
+use super::extract::{IfMatch, Json, Path, Query, etag};
+use super::{ApiError, AppState, Problem, number, schema};
 
 use {{crate_name}}_domain_model::List{{Aggregates}}Query;
+use {{crate_name}}_domain_model::retrievers as r;
+use {{crate_name}}_entity_model::AggregateRoot;
+
 use {{crate_name}}_domain_model::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
@@ -97,11 +101,12 @@ impl From<&{{Aggregate}}> for {{Aggregate}}Response {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Create{{Aggregate}}Request {
-    /// 1 to 200 characters, unique.
+    #[schema(schema_with = schema::name)]
     pub name: String,
-    /// At most 2000 characters.
+    #[schema(schema_with = schema::description)]
     pub description: Option<String>,
-    /// 0 to 1 000 000 000 000 minor units.
+    #[serde(deserialize_with = "number::whole")]
+    #[schema(schema_with = schema::amount_cents)]
     pub amount_cents: i64,
 }
 
@@ -109,9 +114,13 @@ pub struct Create{{Aggregate}}Request {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Update{{Aggregate}}Request {
+    #[schema(schema_with = schema::name)]
     pub name: String,
+    #[schema(schema_with = schema::description)]
     pub description: Option<String>,
     pub status: StatusDto,
+    #[serde(deserialize_with = "number::whole")]
+    #[schema(schema_with = schema::amount_cents)]
     pub amount_cents: i64,
 }
 
@@ -120,19 +129,50 @@ pub struct Update{{Aggregate}}Request {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// `draft`, `active` or `archived`.
+    #[param(schema_with = status_filter)]
     pub status: Option<String>,
     /// Case-insensitive part of the name.
+    #[param(schema_with = name_filter)]
     pub name_contains: Option<String>,
+    /// Inclusive; above `max_amount_cents` matches nothing.
+    #[serde(default, deserialize_with = "number::query")]
+    #[param(schema_with = schema::amount_filter)]
     pub min_amount_cents: Option<i64>,
+    /// Inclusive.
+    #[serde(default, deserialize_with = "number::query")]
+    #[param(schema_with = schema::amount_filter)]
     pub max_amount_cents: Option<i64>,
-    /// Comma-separated fields, `-` for descending, e.g. `-created_at,name`.
-    /// Fields: name, status, amount_cents, created_at, updated_at.
+    #[param(schema_with = schema::sort)]
     pub sort: Option<String>,
-    /// 1-based (default 1).
+    #[serde(default, deserialize_with = "number::query")]
+    #[param(schema_with = page)]
     pub page: Option<u64>,
-    /// 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "number::query")]
+    #[param(schema_with = page_size)]
     pub page_size: Option<u64>,
+}
+
+type Retriever = r::List{{Aggregates}}Retriever;
+
+fn status_filter() -> Object {
+    let names = {{Aggregate}}Status::ALL.map({{Aggregate}}Status::as_str);
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .build()
+}
+
+fn name_filter() -> Object {
+    schema::name_filter(Retriever::MAX_FILTER_CHARS)
+}
+
+fn page() -> Object {
+    schema::bounded(1, Retriever::MAX_PAGE, "1-based page number (default 1).")
+}
+
+fn page_size() -> Object {
+    let description = format!("Items per page (default {}).", Retriever::DEFAULT_PAGE_SIZE);
+    schema::bounded(1, Retriever::MAX_PAGE_SIZE, &description)
 }
 
 /// One page of {{aggregates}}.
@@ -158,7 +198,7 @@ fn with_etag(status: StatusCode, aggregate: &{{Aggregate}}) -> Response {
     responses(
         (status = 201, description = "Created", body = {{Aggregate}}Response,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "Name taken", body = Problem),
+        (status = 409, description = "The name is taken", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -171,11 +211,12 @@ pub async fn create(
         status: None,
     };
     let created = state.create.process(input).await?;
-    let location = format!("{COLLECTION}/{}", created.id());
     let mut response = with_etag(StatusCode::CREATED, &created);
-    let location = HeaderValue::try_from(location)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    response.headers_mut().insert(header::LOCATION, location);
+    // A hyphenated UUID is always a valid header value.
+    let location = format!("{COLLECTION}/{}", created.id());
+    if let Ok(location) = HeaderValue::try_from(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
     Ok(response)
 }
 
@@ -200,8 +241,7 @@ pub async fn get_one(
     params(ListParams),
     responses(
         (status = 200, description = "One page", body = {{Aggregate}}Page),
-        (status = 400, description = "Unknown parameter", body = Problem),
-        (status = 422, description = "Invalid parameter", body = Problem)))]
+        (status = 422, description = "Invalid parameters", body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
@@ -228,21 +268,22 @@ pub async fn list(
 /// Replace {{an_aggregate}}'s writable fields. Send `If-Match` with the `ETag` you
 /// read to make sure nobody changed it meanwhile.
 #[utoipa::path(put, path = "/api/v1/{{aggregate_route}}/{id}", tag = "{{aggregates}}",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = Update{{Aggregate}}Request,
     responses(
-        (status = 200, description = "Updated", body = {{Aggregate}}Response),
+        (status = 200, description = "Updated", body = {{Aggregate}}Response,
+            headers(("ETag" = String))),
         (status = 404, description = "Not found", body = Problem),
-        (status = 409, description = "Concurrent change or rule", body = Problem),
-        (status = 412, description = "If-Match mismatch", body = Problem),
+        (status = 409, description = "A concurrent change, a taken name or a broken rule",
+            body = Problem),
+        (status = 412, description = "If-Match names another version", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
-    headers: HeaderMap,
+    IfMatch(expected): IfMatch,
     Json(request): Json<Update{{Aggregate}}Request>,
 ) -> Result<Response, ApiError> {
-    let expected = if_match(&headers)?;
     let input = {{Aggregate}}Input {
         name: request.name,
         description: request.description,
@@ -256,17 +297,17 @@ pub async fn update(
 
 /// Delete {{an_aggregate}}.
 #[utoipa::path(delete, path = "/api/v1/{{aggregate_route}}/{id}", tag = "{{aggregates}}",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    params(("id" = Uuid, Path), IfMatch),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "Not found", body = Problem),
-        (status = 412, description = "If-Match mismatch", body = Problem)))]
+        (status = 409, description = "A concurrent change", body = Problem),
+        (status = 412, description = "If-Match names another version", body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
-    headers: HeaderMap,
+    IfMatch(expected): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    let expected = if_match(&headers)?;
     let id = {{Aggregate}}Id::from_uuid(id);
     state.delete.process(id, expected).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,5 +1,9 @@
-//! Startup sequence: connect (with retries), run the startup tasks under the
-//! global lock, bind, serve until a shutdown signal.
+//! Startup sequence: bind and serve at once, then, in the background, wait for
+//! the database, run the startup tasks under the global lock, and turn ready.
+//!
+//! Until then `/health/live` answers 200, `/health/ready` 503 with the reason,
+//! and the API 503: an orchestrator sees a live process that is not ready yet,
+//! instead of a crash loop while the database comes up.
 
 mod lock;
 mod tasks;
@@ -7,50 +11,75 @@ mod tasks;
 use std::sync::Arc;
 use std::time::Duration;
 
-use {{crate_name}}_persistence_model::PersistenceError;
+use anyhow::Context;
+use async_trait::async_trait;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::http::{AppState, Probes, recorder, router};
+use crate::readiness::{Phase, Readiness, ReadinessCheck};
+
 {%- if backend == "sql" %}
 use {{crate_name}}_persistence_model::sql::SqlStore;
 {%- else %}
 use {{crate_name}}_persistence_model::mongo::MongoStore;
 {%- endif %}
 use {{crate_name}}_persistence_model::{{backend}}::{self, Connection, ConnectionSettings};
-use anyhow::Context;
-use axum::Router;
-use tokio::net::TcpListener;
-
-use crate::config::Settings;
-use crate::http::{AppState, recorder, router};
+use {{crate_name}}_persistence_model::{PersistenceError, Store};
 
 pub use lock::GlobalLock;
 pub use tasks::{PrepareSchema, SchemaCheck, StartupTask};
 pub use tasks::{run_startup_tasks, startup_tasks};
 
-/// A built service: database ready, listener bound, not yet serving.
+/// The longest pause between two attempts to reach the database.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+
+/// A built service: listener bound, startup under way in the background.
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    readiness: Readiness,
+    startup: JoinHandle<anyhow::Result<()>>,
 }
 
 impl Application {
+    /// Binds the listener and starts the startup sequence. Fails only for
+    /// what waiting cannot fix: a database URL that cannot work, a port that
+    /// cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect(&settings).await?;
-        let tasks = startup_tasks(&settings);
-        run_startup_tasks(&db, &settings.startup, tasks).await?;
 {%- if backend == "sql" %}
-        let store = Arc::new(SqlStore::new(db.clone()));
+        let store: Arc<dyn Store> = Arc::new(SqlStore::new(db.clone()));
 {%- else %}
         let transactions = settings.mongodb.transactions;
-        let store = Arc::new(MongoStore::new(db.clone(), transactions));
+        let store: Arc<dyn Store> = Arc::new(MongoStore::new(db.clone(), transactions));
 {%- endif %}
-        let metrics = recorder()?;
-        let state = AppState::new(store, SchemaCheck::new(db), metrics);
+        let readiness = Readiness::new();
+        let probes = Probes {
+            readiness: readiness.clone(),
+            checks: vec![
+                Box::new(readiness.clone()),
+                Box::new(DatabaseCheck(store.clone())),
+                Box::new(SchemaCheck::new(db.clone())),
+            ],
+            check_timeout: settings.health.check_timeout(),
+        };
+        let state = AppState::new(store.clone(), probes, recorder()?);
         let router = router(state, &settings.server);
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address:?}"))?;
-        Ok(Self { listener, router })
+        let startup = tokio::spawn(start(store, db, settings, readiness.clone()));
+        Ok(Self {
+            listener,
+            router,
+            readiness,
+            startup,
+        })
     }
 
     /// The bound port (useful when the configured port was 0).
@@ -63,48 +92,150 @@ impl Application {
         self.router.clone()
     }
 
+    /// Waits until startup has finished: `Err` if it failed.
+    pub async fn ready(&self) -> anyhow::Result<()> {
+        self.readiness.wait().await.map_err(anyhow::Error::msg)
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// A startup that fails for good (a migration error, a held lock) stops
+    /// the service too, and its error is returned.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(port = self.port(), "listening");
+        let readiness = self.readiness.clone();
+        let stop = async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = readiness.failed() => {}
+            }
+        };
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+            .with_graceful_shutdown(stop)
+            .await?;
+        if self.startup.is_finished() {
+            self.startup.await??;
+        } else {
+            self.startup.abort();
+        }
+        Ok(())
     }
 }
 
-/// Connects with exponential backoff, so a database that starts a little
-/// after the service (compose, Kubernetes) does not crash it.
+/// Creates the connection pool (or client) without reaching the server: a
+/// URL that cannot work fails here, naming where it was set.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
     let database = &settings.database;
     let connection = ConnectionSettings {
         max_connections: database.max_connections,
-        connect_timeout: Duration::from_secs(database.connect_timeout_secs),
+        acquire_timeout: database.acquire_timeout(),
 {%- if backend == "mongo" %}
         transactions: settings.mongodb.transactions,
 {%- endif %}
     };
-    let attempts = database.connect_attempts.max(1);
-    let mut delay = Duration::from_millis(250);
-    let mut attempt = 1;
+    let connected = {{backend}}::connect(database.url.expose(), &connection).await;
+    connected.with_context(|| {
+        let origin = settings.origin("database.url");
+        format!("database.url ({origin}) cannot be used")
+    })
+}
+
+/// The startup sequence, reporting its progress in `readiness`.
+async fn start(
+    store: Arc<dyn Store>,
+    db: Connection,
+    settings: Settings,
+    readiness: Readiness,
+) -> anyhow::Result<()> {
+    let outcome = run_startup(store.as_ref(), &db, &settings, &readiness).await;
+    match &outcome {
+        Ok(()) => {
+            tracing::info!("ready");
+            readiness.set(Phase::Ready);
+        }
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "startup failed");
+            readiness.set(Phase::Failed(format!("{err:#}")));
+        }
+    }
+    outcome
+}
+
+async fn run_startup(
+    store: &dyn Store,
+    db: &Connection,
+    settings: &Settings,
+    readiness: &Readiness,
+) -> anyhow::Result<()> {
     loop {
-        match {{backend}}::connect(database.url.expose(), &connection).await {
-            Ok(db) => return Ok(db),
-            // Only an unreachable server is worth waiting for; a wrong URL or
-            // an unsuitable server fails at once with its reason.
-            Err(err @ PersistenceError::Unavailable(_)) if attempt < attempts => {
-                tracing::warn!(attempt, error = %err, "database not reachable, retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-                attempt += 1;
+        wait_for_database(store, settings, readiness).await?;
+        readiness.set(Phase::RunningStartupTasks);
+        let tasks = startup_tasks(settings);
+        let Err(err) = run_startup_tasks(db, &settings.startup, tasks).await else {
+            return Ok(());
+        };
+        // Tasks are idempotent: one that failed because the database went
+        // away runs again once it is back. Any other failure is final.
+        match store.ping().await {
+            Err(PersistenceError::Unavailable(_)) => {
+                let error = format!("{err:#}");
+                tracing::warn!(error, "startup tasks failed; waiting for the database");
             }
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Pings until the database answers, with capped exponential backoff. Only
+/// an unreachable database is waited for (forever, unless
+/// `database.connect_attempts` is set); a database that answers but cannot be
+/// used (a standalone MongoDB server with transactions on) fails at once.
+pub async fn wait_for_database(
+    store: &dyn Store,
+    settings: &Settings,
+    readiness: &Readiness,
+) -> anyhow::Result<()> {
+    let limit = settings.database.connect_attempts;
+    let mut delay = Duration::from_millis(250);
+    let mut attempt: u32 = 1;
+    loop {
+        let err = match store.ping().await {
+            Ok(()) => return Ok(()),
+            Err(err @ PersistenceError::Unavailable(_)) => err,
             Err(err) => {
-                let context = format!(
-                    "cannot connect to the database (attempt {attempt} of \
-                     {attempts}; check APP__DATABASE__URL)"
-                );
+                let origin = settings.origin("database.url");
+                let context = format!("the database at database.url ({origin}) cannot be used");
                 return Err(err).context(context);
             }
+        };
+        if limit.is_some_and(|limit| attempt >= limit) {
+            let origin = settings.origin("database.connect_attempts");
+            let context = format!(
+                "the database is still unreachable after {attempt} attempts \
+                 (database.connect_attempts, {origin})"
+            );
+            return Err(err).context(context);
         }
+        tracing::warn!(attempt, error = %err, retry_in = ?delay, "database not reachable");
+        let reason = err.to_string();
+        readiness.set(Phase::WaitingForDatabase { attempt, reason });
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
+        attempt = attempt.saturating_add(1);
+    }
+}
+
+/// Readiness: the database answers.
+#[derive(Debug)]
+struct DatabaseCheck(Arc<dyn Store>);
+
+#[async_trait]
+impl ReadinessCheck for DatabaseCheck {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|err| err.to_string())
     }
 }
 

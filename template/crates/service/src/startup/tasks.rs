@@ -16,6 +16,7 @@ use {{crate_name}}_persistence_model::{{backend}}::{check_schema, ensure_schema}
 
 use super::GlobalLock;
 use crate::config::{Settings, StartupSettings};
+use crate::readiness::ReadinessCheck;
 
 #[async_trait]
 pub trait StartupTask: Send + Sync {
@@ -118,4 +119,15 @@ impl SchemaCheck {
         Ok(())
     }
 {%- endif %}
+}
+
+#[async_trait]
+impl ReadinessCheck for SchemaCheck {
+    fn name(&self) -> &'static str {
+        "schema"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.is_current().await.map_err(|err| format!("{err:#}"))
+    }
 }

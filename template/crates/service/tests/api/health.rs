@@ -12,7 +12,10 @@ async fn live_and_ready_are_up_on_a_migrated_database() {
     assert_eq!(live.body["status"], "up");
     let ready = app.get("/health/ready").await;
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
-    assert_eq!(ready.body["checks"].as_array().unwrap().len(), 2);
+    let checks = ready.body["checks"].as_array().unwrap();
+    let names: Vec<_> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["startup", "database", "schema"]);
+    assert!(checks.iter().all(|c| c["status"] == "up"), "{}", ready.body);
 }
 
 #[tokio::test]

@@ -1,9 +1,8 @@
 //! `spawn_app`: a fully built service on its own database, and typed request
 //! helpers that call the router directly.
 
-use {{crate_name}}_persistence_model::test_support::TestDatabase;
-use {{crate_name}}_service::config::{Secret, Settings};
-use {{crate_name}}_service::startup::Application;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -11,12 +10,18 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use {{crate_name}}_service::config::{Secret, Settings};
+use {{crate_name}}_service::startup::Application;
+
 pub const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
 
+/// A client of one application; clones share it (and its database).
+#[derive(Clone)]
 pub struct TestApp {
     router: Router,
-    /// Dropped with the app; `None` when the test owns the database itself.
-    _database: Option<TestDatabase>,
+    /// Dropped with the last clone; `None` when the test owns the database.
+    _database: Option<Arc<TestDatabase>>,
 }
 
 /// A response, read whole.
@@ -47,22 +52,31 @@ impl TestResponse {
     }
 }
 
-/// Settings for an instance on `database`, listening on a free port.
-pub fn settings_for(database: &TestDatabase) -> Settings {
-    let mut settings = Settings::default();
+/// Settings for an instance on the database at `url`, listening on a free port.
+pub fn settings_for_url(url: &str) -> Settings {
+    let mut settings = Settings::defaults().expect("the built-in settings load");
     settings.server.port = 0;
-    settings.database.url = Secret::new(database.url());
+    settings.database.url = Secret::new(url);
     settings
 }
 
+/// Settings for an instance on `database`, listening on a free port.
+pub fn settings_for(database: &TestDatabase) -> Settings {
+    settings_for_url(database.url())
+}
+
+/// A started, ready service on a fresh database.
 pub async fn spawn_app() -> TestApp {
     let database = TestDatabase::create().await;
     let app = Application::build(settings_for(&database))
         .await
-        .expect("the application builds on a fresh database");
+        .expect("the application builds");
+    app.ready()
+        .await
+        .expect("the application starts on a fresh database");
     TestApp {
         router: app.router(),
-        _database: Some(database),
+        _database: Some(Arc::new(database)),
     }
 }
 
@@ -77,24 +91,6 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         read(self.router.clone().oneshot(request).await.unwrap()).await
-    }
-
-    /// Sends all requests at once, each on its own task.
-    pub async fn send_concurrently(
-        &self,
-        requests: impl Iterator<Item = Request<Body>>,
-    ) -> Vec<TestResponse> {
-        let tasks: Vec<_> = requests
-            .map(|request| {
-                let router = self.router.clone();
-                tokio::spawn(async move { read(router.oneshot(request).await.unwrap()).await })
-            })
-            .collect();
-        let mut responses = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            responses.push(task.await.expect("the request task completes"));
-        }
-        responses
     }
 
     pub async fn request(&self, method: Method, uri: &str, json: Option<&Value>) -> TestResponse {

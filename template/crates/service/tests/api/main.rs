@@ -1,8 +1,15 @@
 //! HTTP tests: the real router on a real, freshly created database per test.
 
+// Test code: a panic is how a failed expectation is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod binary;
 mod errors;
 mod health;
 mod helpers;
+{%- unless database == "sqlite" %}
+mod outage;
+{%- endunless %}
 mod startup;
 
 mod {{aggregates}};
