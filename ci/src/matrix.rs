@@ -157,6 +157,14 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
                 &["clippy", "--all-targets", "--", "-D", "warnings"],
             ),
             "test" => cargo(run, combination, &project_dir, &log, &["test"]),
+            "fuzz" => crate::fuzz::run(
+                &project_dir,
+                PROJECT_NAME,
+                combination,
+                run.endpoints,
+                run.cache,
+                &log,
+            ),
             other => unreachable!("step `{other}` has no implementation"),
         });
         let seconds = step_started.elapsed().as_secs_f64();
@@ -207,7 +215,7 @@ fn prepare_log(log: &Path) -> Result<()> {
     Ok(())
 }
 
-fn append(log: &Path, text: &str) {
+pub fn append(log: &Path, text: &str) {
     if let Ok(mut file) = OpenOptions::new().append(true).create(true).open(log) {
         let _ = file.write_all(text.as_bytes());
     }
@@ -295,14 +303,8 @@ fn cargo(
     log: &Path,
     args: &[&str],
 ) -> Result<bool> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(args)
-        .current_dir(project)
-        // One target dir for all combinations: dependencies compile once per feature set.
-        .env("CARGO_TARGET_DIR", run.cache.join("target"))
-        .env("CARGO_TERM_COLOR", "never");
+    let mut command = cargo_command(project, &run.cache.join("target"));
+    command.args(args);
     for var in services::TEST_ENV_VARS {
         command.env_remove(var);
     }
@@ -312,8 +314,20 @@ fn cargo(
     run_logged(command, log)
 }
 
+/// Cargo in a generated project, building into the shared `target` directory.
+pub fn cargo_command(project: &Path, target: &Path) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(project)
+        // One target dir for all combinations: dependencies compile once per feature set.
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never");
+    command
+}
+
 /// Runs `command` with stdout and stderr appended to `log`, preceded by the command line.
-fn run_logged(mut command: Command, log: &Path) -> Result<bool> {
+pub fn run_logged(mut command: Command, log: &Path) -> Result<bool> {
     let mut file = OpenOptions::new()
         .append(true)
         .create(true)

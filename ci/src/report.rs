@@ -7,7 +7,9 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// The steps of one combination, in order.
-pub const STEPS: [&str; 6] = ["generate", "residue", "file-set", "fmt", "clippy", "test"];
+pub const STEPS: [&str; 7] = [
+    "generate", "residue", "file-set", "fmt", "clippy", "test", "fuzz",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

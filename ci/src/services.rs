@@ -285,7 +285,7 @@ fn wait_until_answers(host: &str, port: u16, timeout: Duration) -> Result<()> {
 /// What the harness knows about the machine: whether it needs sudo and whether apt's
 /// package lists were refreshed in this run.
 #[derive(Default)]
-struct Host {
+pub struct Host {
     root: Option<bool>,
     apt_updated: bool,
 }
@@ -527,46 +527,14 @@ fn start_rabbitmq(host: &mut Host, address: &str, port: u16) -> Result<()> {
     Ok(())
 }
 
+/// The pinned SecantusDB (a pre-release: only `==` selects one without `--pre`).
+pub const SECANTUSDB: &str = "secantusdb==0.7.0b3";
+
 /// SecantusDB: a MongoDB-wire-compatible server from PyPI (there is no MongoDB package in
 /// the reachable registries). Installed once into a virtualenv in the cache directory,
 /// started detached with in-memory storage; its output goes to `secantusdb.log`.
 fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> Result<()> {
-    let venv = cache.join("secantusdb-venv");
-    let server = venv.join("bin/secantusd-py");
-    if !server.exists() {
-        let pip = venv.join("bin/pip");
-        if !pip.exists() {
-            let venv_text = venv.display().to_string();
-            let mut create = Command::new("python3");
-            create.args(["-m", "venv", &venv_text]);
-            if run(&mut create, &format!("python3 -m venv {venv_text}")).is_err() {
-                // Debian splits ensurepip into python3-venv.
-                let _ = std::fs::remove_dir_all(&venv);
-                host.apt_install(&["python3-venv"])?;
-                run(&mut create, &format!("python3 -m venv {venv_text}"))?;
-            }
-        }
-        let started = Instant::now();
-        let mut install = Command::new(&pip);
-        install.args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--pre",
-            "secantusdb",
-        ]);
-        run(&mut install, "pip install --pre secantusdb")?;
-        eprintln!(
-            "SecantusDB installed in {:.0}s",
-            started.elapsed().as_secs_f64()
-        );
-        ensure!(
-            server.exists(),
-            "pip installed secantusdb but {} does not exist",
-            server.display()
-        );
-    }
-
+    let server = python_tool(host, cache, SECANTUSDB, "secantusd-py")?;
     let log_path = cache.join("secantusdb.log");
     let log = OpenOptions::new()
         .create(true)
@@ -628,6 +596,56 @@ fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> 
         Service::Mongodb.ready_timeout().as_secs(),
         tail_from(&log_path, log_start)
     )
+}
+
+/// A program from PyPI, installed with its pinned `requirement` (`name==version`) into a
+/// virtualenv of its own in the cache directory, once per version: a new pin gets a new
+/// virtualenv, so a stale install is never used. Returns the program's path.
+pub fn python_tool(
+    host: &mut Host,
+    cache: &Path,
+    requirement: &str,
+    program: &str,
+) -> Result<PathBuf> {
+    let venv = cache.join(format!("venv-{}", requirement.replace("==", "-")));
+    let executable = venv.join("bin").join(program);
+    if executable.exists() {
+        return Ok(executable);
+    }
+    let venv_text = venv.display().to_string();
+    let pip = venv.join("bin/pip");
+    if !pip.exists() {
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv", &venv_text]);
+        if run(&mut create, &format!("python3 -m venv {venv_text}")).is_err() {
+            // Debian splits ensurepip into python3-venv.
+            let _ = std::fs::remove_dir_all(&venv);
+            host.apt_install(&["python3-venv"])?;
+            run(&mut create, &format!("python3 -m venv {venv_text}"))?;
+        }
+    }
+    let started = Instant::now();
+    let mut install = Command::new(&pip);
+    install.args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        requirement,
+    ]);
+    run(
+        &mut install,
+        &format!("pip install {requirement} (into {venv_text})"),
+    )?;
+    eprintln!(
+        "{requirement} installed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    ensure!(
+        executable.exists(),
+        "pip installed {requirement} but {} does not exist",
+        executable.display()
+    );
+    Ok(executable)
 }
 
 /// What a log gained since `offset`, for error messages.
