@@ -9,6 +9,7 @@
 mod cli_check;
 mod combos;
 mod file_set;
+mod fuzz;
 mod generate;
 mod matrix;
 mod paths;
