@@ -126,8 +126,9 @@ pub fn run(repo: &Path) -> Result<bool> {
             "cli-check: {} failure(s) in {seconds:.0} s:",
             failures.len()
         );
+        // The details are printed above, in each step.
         for failure in &failures {
-            println!("  - {}", failure.replace('\n', "\n    "));
+            println!("  - {}", failure.lines().next().unwrap_or_default());
         }
         println!("logs: {}", logs.display());
         Ok(false)
@@ -330,17 +331,51 @@ fn fmt_sweep(
         SWEEP_AGGREGATES.join(", "),
         failures.len(),
     );
-    // The same misplaced import usually fails many combinations: show a few in full.
+    // The same misplaced import usually fails many combinations: list the files by how many
+    // combinations they fail, and show a few diffs in full.
+    let mut files: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, error, _) in &failures {
+        for file in files_with_diffs(error, dir) {
+            *files.entry(file).or_default() += 1;
+        }
+    }
+    let mut by_count: Vec<(String, usize)> = files.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (file, count) in &by_count {
+        println!("  {file}: not rustfmt-clean in {count} of them");
+    }
     for (_, label, error, log) in failures.iter().take(3) {
         println!("  {label} ({}):", log.display());
         for line in error.lines().take(40) {
             println!("    | {line}");
         }
     }
-    Ok(failures
-        .into_iter()
-        .map(|(_, label, _, log)| format!("{label}: not rustfmt-clean, see {}", log.display()))
-        .collect())
+    Ok(match failures.first() {
+        None => Vec::new(),
+        Some((_, label, _, log)) => vec![format!(
+            "{} of {} sweep generations not rustfmt-clean ({} files); first: {label}, see {}",
+            failures.len(),
+            jobs.len(),
+            by_count.len(),
+            log.display()
+        )],
+    })
+}
+
+/// The template-relative paths in `cargo fmt --check` output ("Diff in <dir>/<n>/<project>/
+/// crates/….rs:12:"), each once.
+fn files_with_diffs(fmt_output: &str, sweep_dir: &Path) -> Vec<String> {
+    let prefix = format!("Diff in {}/", sweep_dir.display());
+    let mut files: Vec<String> = fmt_output
+        .lines()
+        .filter_map(|line| line.strip_prefix(&prefix))
+        // Drop `<n>/<project>/` and the trailing `:<line>:`.
+        .filter_map(|rest| rest.splitn(3, '/').nth(2))
+        .map(|path| path.rsplitn(3, ':').nth(2).unwrap_or(path).to_owned())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
 }
 
 fn sweep_one(
@@ -1049,6 +1084,15 @@ default = "hi"
                 "differs: src/lib.rs: first at line 1: CLI \"use a;\", harness \"use b;\""
             ),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn files_with_diffs_are_template_relative_and_unique() {
+        let output = "Diff in /w/sweep/7/zeta/crates/a/src/lib.rs:3:\n-use x;\nDiff in /w/sweep/7/zeta/crates/a/src/lib.rs:9:\nDiff in /w/sweep/7/zeta/crates/b/tests/t.rs:1:\n";
+        assert_eq!(
+            files_with_diffs(output, Path::new("/w/sweep")),
+            ["crates/a/src/lib.rs", "crates/b/tests/t.rs"]
         );
     }
 
