@@ -12,7 +12,7 @@ pub enum PersistenceError {
     #[error("a unique key is already taken")]
     Duplicate,
     /// The backend cannot be reached or refused service; retrying later may work.
-    #[error("storage unavailable: {0}")]
+    #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The connection settings cannot work (a malformed URL, a MongoDB URL
     /// without a database, a server without transactions): retrying will
@@ -23,6 +23,6 @@ pub enum PersistenceError {
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     /// Anything else the backend reported.
-    #[error("storage error: {0}")]
+    #[error("storage error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod diagnostics;
 pub mod http;
 pub mod readiness;
 pub mod startup;

@@ -6,6 +6,7 @@ use clap::Parser;
 
 use {{crate_name}}_service::cli::{Cli, Command};
 use {{crate_name}}_service::config::Settings;
+use {{crate_name}}_service::diagnostics::describe;
 use {{crate_name}}_service::startup::Application;
 use {{crate_name}}_service::telemetry;
 
@@ -17,7 +18,7 @@ async fn main() -> ExitCode {
         Err(err) => {
             // One line with the whole cause chain: what an operator reads
             // first in a crash log, without a backtrace to scroll past.
-            let message = format!("{err:#}").replace('\n', " ");
+            let message = describe(err.as_ref()).replace('\n', " ");
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }

@@ -18,14 +18,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::diagnostics::describe;
 use crate::http::{AppState, Probes, recorder, router};
 use crate::readiness::{Phase, Readiness, ReadinessCheck};
 
-{%- if backend == "sql" %}
-use {{crate_name}}_persistence_model::sql::SqlStore;
-{%- else %}
-use {{crate_name}}_persistence_model::mongo::MongoStore;
-{%- endif %}
+use {{crate_name}}_persistence_model::{{backend}}::{% if backend == "sql" %}SqlStore{% else %}MongoStore{% endif %};
 use {{crate_name}}_persistence_model::{{backend}}::{self, Connection, ConnectionSettings};
 use {{crate_name}}_persistence_model::{PersistenceError, Store};
 
@@ -153,8 +150,9 @@ async fn start(
             readiness.set(Phase::Ready);
         }
         Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "startup failed");
-            readiness.set(Phase::Failed(format!("{err:#}")));
+            let reason = describe(err.as_ref());
+            tracing::error!(error = reason, "startup failed");
+            readiness.set(Phase::Failed(reason));
         }
     }
     outcome
@@ -177,7 +175,7 @@ async fn run_startup(
         // away runs again once it is back. Any other failure is final.
         match store.ping().await {
             Err(PersistenceError::Unavailable(_)) => {
-                let error = format!("{err:#}");
+                let error = describe(err.as_ref());
                 tracing::warn!(error, "startup tasks failed; waiting for the database");
             }
             _ => return Err(err),
@@ -215,8 +213,8 @@ pub async fn wait_for_database(
             );
             return Err(err).context(context);
         }
-        tracing::warn!(attempt, error = %err, retry_in = ?delay, "database not reachable");
-        let reason = err.to_string();
+        let reason = describe(&err);
+        tracing::warn!(attempt, error = reason, retry_in = ?delay, "database not reachable");
         readiness.set(Phase::WaitingForDatabase { attempt, reason });
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_RETRY_DELAY);
@@ -235,7 +233,7 @@ impl ReadinessCheck for DatabaseCheck {
     }
 
     async fn check(&self) -> Result<(), String> {
-        self.0.ping().await.map_err(|err| err.to_string())
+        self.0.ping().await.map_err(|err| describe(&err))
     }
 }
 

@@ -16,6 +16,7 @@ use {{crate_name}}_persistence_model::{{backend}}::{check_schema, ensure_schema}
 
 use super::GlobalLock;
 use crate::config::{Settings, StartupSettings};
+use crate::diagnostics::describe;
 use crate::readiness::ReadinessCheck;
 
 #[async_trait]
@@ -128,6 +129,7 @@ impl ReadinessCheck for SchemaCheck {
     }
 
     async fn check(&self) -> Result<(), String> {
-        self.is_current().await.map_err(|err| format!("{err:#}"))
+        let current = self.is_current().await;
+        current.map_err(|err| describe(err.as_ref()))
     }
 }
