@@ -1,7 +1,11 @@
 //! Integers as the API document's JSON Schema counts them: `12` and `12.0`
 //! are the same integer, so both are accepted wherever the document says
 //! `integer`, in a JSON body and in a query string alike. Anything with a
-//! fraction, or outside the field's type, is refused as before.
+//! fraction is refused.
+//!
+//! A whole number beyond the field's type saturates at its bound instead of
+//! failing here, so it reaches the range check of the domain model and gets
+//! the same 422 with the field's name as any other out-of-range value.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -12,7 +16,7 @@ use serde::de::{self, Deserializer, Visitor};
 pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: TryFrom<i128>,
+    T: Bounded,
 {
     let visitor = Whole {
         text: false,
@@ -26,7 +30,7 @@ where
 pub fn query<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: TryFrom<i128>,
+    T: Bounded,
 {
     let visitor = Whole {
         text: true,
@@ -35,19 +39,36 @@ where
     deserializer.deserialize_any(visitor).map(Some)
 }
 
+/// An integer type with bounds to saturate at.
+pub trait Bounded: TryFrom<i128> {
+    const MIN: Self;
+    const MAX: Self;
+}
+
+impl Bounded for i64 {
+    const MIN: Self = i64::MIN;
+    const MAX: Self = i64::MAX;
+}
+
+impl Bounded for u64 {
+    const MIN: Self = u64::MIN;
+    const MAX: Self = u64::MAX;
+}
+
 struct Whole<T> {
     /// Whether the number arrives as text (a query string), not as a number.
     text: bool,
     target: PhantomData<T>,
 }
 
-impl<T: TryFrom<i128>> Whole<T> {
+impl<T: Bounded> Whole<T> {
     fn fit<E: de::Error>(value: i128) -> Result<T, E> {
-        T::try_from(value).map_err(|_| E::custom(format!("{value} is out of range")))
+        let bound = if value < 0 { T::MIN } else { T::MAX };
+        Ok(T::try_from(value).unwrap_or(bound))
     }
 }
 
-impl<T: TryFrom<i128>> Visitor<'_> for Whole<T> {
+impl<T: Bounded> Visitor<'_> for Whole<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,12 +84,10 @@ impl<T: TryFrom<i128>> Visitor<'_> for Whole<T> {
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
-        // i128 holds every f64 below 2^127 exactly; anything larger is out of
-        // every field's range anyway.
-        let fits = value.fract() == 0.0 && value.abs() < 1e38;
-        if !fits {
+        if !value.is_finite() || value.fract() != 0.0 {
             return Err(E::invalid_type(de::Unexpected::Float(value), &self));
         }
+        // `as` saturates at i128's bounds, far beyond every field's.
         Self::fit(value as i128)
     }
 
@@ -77,8 +96,12 @@ impl<T: TryFrom<i128>> Visitor<'_> for Whole<T> {
         if !self.text {
             return Err(E::invalid_type(de::Unexpected::Str(text), &self));
         }
-        if let Ok(value) = text.parse::<i128>() {
-            return Self::fit(value);
+        let negative = text.starts_with('-');
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // Only too many digits can fail to parse: saturate.
+            let beyond = if negative { i128::MIN } else { i128::MAX };
+            return Self::fit(text.parse().unwrap_or(beyond));
         }
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() => self.visit_f64(value),
@@ -123,12 +146,25 @@ mod tests {
     }
 
     #[test]
-    fn fractions_text_and_overflow_are_refused() {
+    fn fractions_and_text_are_refused() {
         assert!(body(r#"{"cents": 1.5}"#).is_err());
         assert!(body(r#"{"cents": "12"}"#).is_err());
-        assert!(body(r#"{"cents": 1e30}"#).is_err());
         assert_eq!(query("page=2.5"), None);
         assert_eq!(query("page=abc"), None);
-        assert_eq!(query("page=-1"), None);
+        assert_eq!(query("page=1x"), None);
+    }
+
+    #[test]
+    fn numbers_beyond_the_type_saturate_for_the_range_check() {
+        assert_eq!(body(r#"{"cents": 1e30}"#).unwrap().cents, i64::MAX);
+        assert_eq!(body(r#"{"cents": -1e30}"#).unwrap().cents, i64::MIN);
+        assert_eq!(
+            body(r#"{"cents": 9223372036854775808}"#).unwrap().cents,
+            i64::MAX
+        );
+        assert_eq!(query("page=18446744073709551616"), Some(Some(u64::MAX)));
+        let huge = format!("page={}", "9".repeat(400));
+        assert_eq!(query(&huge), Some(Some(u64::MAX)));
+        assert_eq!(query("page=-1"), Some(Some(0)));
     }
 }
