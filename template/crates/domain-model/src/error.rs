@@ -1,4 +1,4 @@
-use {{crate_name}}_entity_model::Version;
+use {{crate_name}}_entity_model::{RuleViolation, Version};
 use {{crate_name}}_persistence_model::PersistenceError;
 
 /// One invalid input field and why.
@@ -32,20 +32,14 @@ pub enum DomainError {
     #[error("the {{aggregate_title}} was changed concurrently; read it again and retry")]
     Conflict,
     /// The change breaks a rule of the aggregate.
-    #[error("{0}")]
-    RuleViolation(String),
+    #[error(transparent)]
+    RuleViolation(#[from] RuleViolation),
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     #[error("storage is unavailable")]
     Unavailable(#[source] PersistenceError),
     #[error("internal error")]
     Internal(#[source] PersistenceError),
-}
-
-impl DomainError {
-    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
-    }
 }
 
 impl From<PersistenceError> for DomainError {

@@ -1,7 +1,5 @@
 //! Validated input of the processors.
 
-use validator::{Validate, ValidationError, ValidationErrors};
-
 use crate::{DomainError, FieldError};
 use {{crate_name}}_entity_model::{Amount, Description, Name, ValueError};
 
@@ -9,76 +7,44 @@ use {{crate_name}}_entity_model::{{Aggregate}}Changes;
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
 
 /// The writable fields of {{an_aggregate}}, as a client sends them.
-///
-/// Each rule is the value object's own `parse`, so the limits live in one
-/// place (the entity model) and every error is reported at once, per field.
-#[derive(Debug, Clone, PartialEq, Eq, Validate)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct {{Aggregate}}Input {
-    #[validate(custom(function = "valid_name"))]
     pub name: String,
-    #[validate(custom(function = "valid_description"))]
     pub description: Option<String>,
-    #[validate(custom(function = "valid_amount"))]
     pub amount_cents: i64,
     /// `None` on create (a new {{aggregate_title}} starts as a draft).
     pub status: Option<{{Aggregate}}Status>,
 }
 
 impl {{Aggregate}}Input {
-    /// Checks every field and builds the value objects.
+    /// Builds the value objects in one pass: each rule is the value object's
+    /// own `parse`, so the limits live in one place (the entity model), and
+    /// every invalid field is reported at once.
     pub(crate) fn parse(&self) -> Result<{{Aggregate}}Changes, DomainError> {
-        self.validate().map_err(to_domain)?;
-        let description = self.description.as_deref();
-        let changes = {{Aggregate}}Changes {
-            name: Name::parse(&self.name).map_err(internal)?,
-            description: description
-                .map(Description::parse)
-                .transpose()
-                .map_err(internal)?,
-            status: self.status.unwrap_or({{Aggregate}}Status::Draft),
-            amount: Amount::from_cents(self.amount_cents).map_err(internal)?,
-        };
-        Ok(changes)
+        let name = Name::parse(&self.name).map_err(on("name"));
+        let description = self.description.as_deref().map(Description::parse);
+        let description = description.transpose().map_err(on("description"));
+        let amount = Amount::from_cents(self.amount_cents).map_err(on("amount_cents"));
+        match (name, description, amount) {
+            (Ok(name), Ok(description), Ok(amount)) => Ok({{Aggregate}}Changes {
+                name,
+                description,
+                status: self.status.unwrap_or({{Aggregate}}Status::Draft),
+                amount,
+            }),
+            (name, description, amount) => {
+                let errors = [name.err(), description.err(), amount.err()];
+                let mut errors: Vec<FieldError> = errors.into_iter().flatten().collect();
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(DomainError::Validation(errors))
+            }
+        }
     }
 }
 
-fn valid_name(name: &str) -> Result<(), ValidationError> {
-    Name::parse(name).map(drop).map_err(to_validation)
-}
-
-fn valid_description(description: &str) -> Result<(), ValidationError> {
-    Description::parse(description)
-        .map(drop)
-        .map_err(to_validation)
-}
-
-fn valid_amount(cents: i64) -> Result<(), ValidationError> {
-    Amount::from_cents(cents).map(drop).map_err(to_validation)
-}
-
-fn to_validation(err: ValueError) -> ValidationError {
-    ValidationError::new("invalid").with_message(err.to_string().into())
-}
-
-/// Unreachable after `validate` passed; reported as a validation error anyway
-/// rather than trusting that.
-fn internal(err: ValueError) -> DomainError {
-    DomainError::invalid("input", err.to_string())
-}
-
-fn to_domain(errors: ValidationErrors) -> DomainError {
-    let mut fields: Vec<FieldError> = errors
-        .field_errors()
-        .into_iter()
-        .flat_map(|(field, errors)| {
-            errors.iter().map(move |e| {
-                let message = e.message.as_deref().unwrap_or("is invalid");
-                FieldError::new(field.as_ref(), message)
-            })
-        })
-        .collect();
-    fields.sort_by(|a, b| a.field.cmp(&b.field));
-    DomainError::Validation(fields)
+/// The error of a value object, reported on `field`.
+fn on(field: &'static str) -> impl Fn(ValueError) -> FieldError {
+    move |err| FieldError::new(field, err.to_string())
 }
 
 #[cfg(test)]

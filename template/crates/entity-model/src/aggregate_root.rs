@@ -2,10 +2,15 @@ use chrono::{DateTime, Utc};
 
 /// Optimistic-concurrency version of a stored aggregate.
 ///
-/// A new aggregate starts at [`Version::INITIAL`]; every successful update stores
-/// `version + 1` on condition that the stored version is still the one that was read,
-/// so two writers can never silently overwrite each other.
+/// A new aggregate starts at [`AggregateRoot::INITIAL_VERSION`]; every successful
+/// save stores [`next_version`] on condition that the stored version is still the
+/// one that was read, so two writers can never silently overwrite each other.
 pub type Version = i64;
+
+/// The version a save stores: the one place a version grows.
+pub const fn next_version(version: Version) -> Version {
+    version + 1
+}
 
 /// What every aggregate root offers to the layers above it.
 pub trait AggregateRoot {

@@ -6,7 +6,7 @@ use crate::{{Aggregate}}Id;
 use crate::{{Aggregate}}Status;
 
 /// Something that happened to {{an_aggregate}}, recorded by the aggregate itself when it
-/// changes, and taken by the processor that persisted the change.
+/// changes, and handed by the processor to the unit of work that saves the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum {{Aggregate}}Event {
     Created {
@@ -41,5 +41,33 @@ impl {{Aggregate}}Event {
         match self {
             Self::Created { id, .. } | Self::Updated { id, .. } | Self::Deleted { id, .. } => *id,
         }
+    }
+}
+
+/// Every event of the service, whatever the aggregate: what a unit of work
+/// collects and, after its commit, makes known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainEvent {
+    {{Aggregate}}({{Aggregate}}Event),
+}
+
+impl DomainEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::{{Aggregate}}(event) => event.name(),
+        }
+    }
+
+    /// The id of the aggregate it happened to.
+    pub fn aggregate_id(&self) -> String {
+        match self {
+            Self::{{Aggregate}}(event) => event.aggregate_id().to_string(),
+        }
+    }
+}
+
+impl From<{{Aggregate}}Event> for DomainEvent {
+    fn from(event: {{Aggregate}}Event) -> Self {
+        Self::{{Aggregate}}(event)
     }
 }

@@ -6,11 +6,15 @@
 
 mod aggregate_root;
 mod events;
+mod record;
 mod values;
 
 mod {{aggregate}};
+mod {{aggregate}}_record;
 
-pub use aggregate_root::{AggregateRoot, Version};
+pub use aggregate_root::{AggregateRoot, Version, next_version};
+pub use events::DomainEvent;
+pub use record::InvalidRecord;
 pub use values::{Amount, Description, Name, ValueError};
 
 pub use events::{{Aggregate}}Event;
@@ -21,3 +25,4 @@ pub use {{aggregate}}::{{Aggregate}}Id;
 pub use {{aggregate}}::{{Aggregate}}State;
 pub use {{aggregate}}::{{Aggregate}}Status;
 pub use {{aggregate}}::{RuleViolation, UnknownStatus};
+pub use {{aggregate}}_record::{{Aggregate}}Record;

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{AggregateRoot, Amount, Description, Name, Version};
+use crate::{AggregateRoot, Amount, Description, DomainEvent, Name, Version, next_version};
 
 use crate::{{Aggregate}}Event;
 
@@ -86,6 +86,16 @@ pub struct {{Aggregate}}State {
     pub version: Version,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl {{Aggregate}}State {
+    /// This state as the next save stores it: one version up.
+    pub fn saved(&self) -> Self {
+        Self {
+            version: next_version(self.version),
+            ..self.clone()
+        }
+    }
 }
 
 /// A full replacement of the writable fields (PUT semantics).
@@ -176,7 +186,7 @@ impl {{Aggregate}} {
         self.state.updated_at = now;
         self.events.push({{Aggregate}}Event::Updated {
             id: self.state.id,
-            version: self.state.version + 1,
+            version: next_version(self.state.version),
             status: self.state.status,
             occurred_at: now,
         });
@@ -194,6 +204,13 @@ impl {{Aggregate}} {
     /// The events recorded since the last call, oldest first.
     pub fn take_events(&mut self) -> Vec<{{Aggregate}}Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// [`take_events`](Self::take_events), as the service's events, for a
+    /// unit of work.
+    pub fn take_domain_events(&mut self) -> Vec<DomainEvent> {
+        let events = self.take_events().into_iter();
+        events.map(DomainEvent::from).collect()
     }
 
     pub fn state(&self) -> &{{Aggregate}}State {

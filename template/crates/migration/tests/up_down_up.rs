@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
-use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use {{crate_name}}_persistence_{{backend}}::test_support::TestDatabase;
 {%- if database == "mongodb" %}
 
 async fn has_collection(db: &mongodb::Database, name: &str) -> bool {

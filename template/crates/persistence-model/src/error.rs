@@ -1,3 +1,5 @@
+use {{crate_name}}_entity_model::InvalidRecord;
+
 /// Why a storage operation failed, in terms the domain model can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum PersistenceError {
@@ -20,9 +22,21 @@ pub enum PersistenceError {
     #[error("{0}")]
     Configuration(String),
     /// Stored data that does not satisfy the entity model's rules.
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
+    #[error(transparent)]
+    Corrupt(#[from] InvalidRecord),
     /// Anything else the backend reported.
     #[error("storage error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl PersistenceError {
+    /// After a conditional write (`WHERE id AND version`) changed nothing:
+    /// the aggregate is gone, or another writer saved it first.
+    pub fn missing_or_conflict(still_stored: bool) -> Self {
+        if still_stored {
+            Self::VersionConflict
+        } else {
+            Self::NotFound
+        }
+    }
 }

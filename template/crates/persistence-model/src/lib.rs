@@ -1,35 +1,39 @@
-//! Persistence model: how aggregates are stored and found.
+//! Persistence model: how aggregates are stored and found, as contracts.
 //!
 //! The traits ([`{{Aggregate}}Repository`], [`UnitOfWork`], [`Store`]) are all the domain
-//! model sees. Two implementations stand behind them and are held to one contract
-//! test suite (`tests/contract.rs`):
-{%- if backend == "sql" %}
-//! - [`sql`]: SeaORM on {{database}};
-{%- else %}
-//! - [`mongo`]: the official MongoDB driver;
-{%- endif %}
-//! - [`in_memory`]: for unit tests of domain logic.
+//! model sees, and no database driver is named here: the implementation the
+//! service runs on is `{{project-name}}-persistence-{{backend}}`. Behind the `in-memory` feature,
+//! `in_memory` implements them for unit tests of domain logic. Every
+//! implementation is held to the same contract suite (`contract`, behind the
+//! `contract` feature).
 //!
-//! Queries are [`Specification`]s: typed, backend-neutral values that each
-//! implementation translates itself, so user input never becomes query text.
+//! Queries are [`Specification`]s: typed values that each implementation
+//! translates itself, so user input never becomes query text.
 
 mod error;
+mod events;
 mod repository;
 mod specification;
 mod store;
 
+#[cfg(feature = "contract")]
+pub mod contract;
+#[cfg(feature = "in-memory")]
 pub mod in_memory;
-pub mod {{backend}};
+{%- unless database == "sqlite" %}
 #[cfg(feature = "test-support")]
 pub mod test_support;
+{%- endunless %}
 
 pub use error::PersistenceError;
+pub use events::PendingEvents;
 pub use repository::Page;
-pub use specification::{Filter, SortDirection, Specification, Value};
+pub use specification::{Filter, SortDirection, Specification};
 pub use store::{Store, UnitOfWork};
 
 pub use repository::{{Aggregate}}Repository;
-pub use specification::{{Aggregate}}Field;
+pub use specification::{{Aggregate}}Condition;
+pub use specification::{{Aggregate}}SortKey;
 pub use specification::{{Aggregate}}Specification;
 
 /// Result of every persistence operation.

@@ -2,9 +2,13 @@ use async_trait::async_trait;
 
 use crate::Result;
 
+use {{crate_name}}_entity_model::DomainEvent;
+
 use crate::{{Aggregate}}Repository;
 
-/// A set of changes that commit or roll back together (one database transaction).
+/// A set of changes that commit or roll back together: one database
+/// transaction, which the unit of work owns and its repositories borrow, so
+/// that every repository (and, later, an outbox) joins the same transaction.
 ///
 /// Dropping a unit of work without calling [`commit`](Self::commit) rolls it
 /// back, so an early `?` return can never leave half a change behind. The
@@ -12,8 +16,12 @@ use crate::{{Aggregate}}Repository;
 /// [`rollback`](Self::rollback) to wait for it.
 #[async_trait]
 pub trait UnitOfWork: Send + std::fmt::Debug {
-    /// The repository whose operations belong to this unit of work.
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository;
+    /// The {{aggregate_title}} repository, inside this unit of work.
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_>;
+
+    /// Events to make known if, and only if, this unit of work commits.
+    /// Processors hand them over before committing.
+    fn record(&mut self, events: Vec<DomainEvent>);
 
     async fn commit(self: Box<Self>) -> Result<()>;
 
@@ -24,12 +32,12 @@ pub trait UnitOfWork: Send + std::fmt::Debug {
 /// writes, and a health check.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// The repository for reads outside any unit of work.
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository;
+    /// The {{aggregate_title}} repository for reads outside any unit of work.
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_>;
 
     /// Starts a unit of work.
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>>;
 
-    /// Succeeds when the backend answers.
+    /// Succeeds when the backend answers and can do the store's work.
     async fn ping(&self) -> Result<()>;
 }

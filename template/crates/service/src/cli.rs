@@ -10,9 +10,9 @@ use crate::startup::{connect, run_startup_tasks, wait_for_database};
 
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
 {%- if backend == "sql" %}
-use {{crate_name}}_persistence_model::sql::SqlStore;
+use {{crate_name}}_persistence_sql::SqlStore;
 {%- else %}
-use {{crate_name}}_persistence_model::mongo::MongoStore;
+use {{crate_name}}_persistence_mongo::MongoStore;
 {%- endif %}
 
 /// A command gives up on an unreachable database after this many attempts,

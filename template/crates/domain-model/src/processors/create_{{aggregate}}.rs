@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use {{crate_name}}_persistence_model::Store;
-
 use crate::{DomainError, Result};
+
+use {{crate_name}}_persistence_model::Store;
 
 use crate::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
@@ -27,17 +27,15 @@ impl Create{{Aggregate}}Processor {
         let description = changes.description;
         let now = Utc::now();
         let mut aggregate = {{Aggregate}}::create(changes.name, description, changes.amount, now);
-        let uow = self.store.begin().await?;
+        let mut uow = self.store.begin().await?;
         // A friendly check first; the unique index still decides under races.
-        let same_name = {{Aggregate}}Specification::named(aggregate.name().as_str());
+        let same_name = {{Aggregate}}Specification::named(aggregate.name());
         if uow.{{aggregates}}().exists(&same_name).await? {
             return Err(DomainError::AlreadyExists { field: "name" });
         }
         uow.{{aggregates}}().insert(&aggregate).await?;
+        uow.record(aggregate.take_domain_events());
         uow.commit().await?;
-        for event in aggregate.take_events() {
-            tracing::info!(event = event.name(), id = %event.aggregate_id(), "domain event");
-        }
         Ok(aggregate)
     }
 }

@@ -2,11 +2,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use {{crate_name}}_entity_model::Version;
-use {{crate_name}}_persistence_model::Store;
-
 use super::{check_expected_version, not_found, save_failed};
 use crate::Result;
+
+use {{crate_name}}_entity_model::Version;
+use {{crate_name}}_persistence_model::Store;
 
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 
@@ -23,20 +23,15 @@ impl Delete{{Aggregate}}Processor {
 
     #[tracing::instrument(skip(self))]
     pub async fn process(&self, id: {{Aggregate}}Id, expected: Option<Version>) -> Result<()> {
-        let uow = self.store.begin().await?;
-        let repository = uow.{{aggregates}}();
-        let found = repository.get_by_id(id).await?;
+        let mut uow = self.store.begin().await?;
+        let found = uow.{{aggregates}}().get_by_id(id).await?;
         let mut aggregate = found.ok_or_else(|| not_found(id))?;
         check_expected_version(&aggregate, expected)?;
         aggregate.delete(Utc::now());
-        repository
-            .delete(&aggregate)
-            .await
-            .map_err(save_failed(id))?;
+        let deleted = uow.{{aggregates}}().delete(&aggregate).await;
+        deleted.map_err(save_failed(id))?;
+        uow.record(aggregate.take_domain_events());
         uow.commit().await?;
-        for event in aggregate.take_events() {
-            tracing::info!(event = event.name(), id = %id, "domain event");
-        }
         Ok(())
     }
 }

@@ -1,9 +1,10 @@
 //! Processors: the commands that change {{aggregates}}.
 //!
 //! Each one validates its input, loads what it needs inside one unit of work,
-//! lets the aggregate enforce its rules, saves, and commits. The aggregate's
-//! events are taken after the commit, so an event never describes a change
-//! that was rolled back.
+//! lets the aggregate enforce its rules, saves, hands the aggregate's events to
+//! the unit of work, and commits. The unit of work makes the events known only
+//! if its commit succeeds, so an event never describes a change that was
+//! rolled back.
 
 mod create_{{aggregate}};
 mod delete_{{aggregate}};

@@ -131,7 +131,8 @@ async fn a_lost_update_race_is_a_conflict() {
         .unwrap();
     let changes = input("Stool", active).parse().unwrap();
     read.apply(changes, chrono::Utc::now()).unwrap();
-    let outcome = match racing.{{aggregates}}().update(&read).await {
+    let updated = racing.{{aggregates}}().update(&read).await;
+    let outcome = match updated {
         Ok(_) => racing.commit().await,
         Err(err) => Err(err),
     };

@@ -2,11 +2,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use {{crate_name}}_entity_model::{AggregateRoot, Version};
-use {{crate_name}}_persistence_model::Store;
-
 use super::{check_expected_version, not_found, save_failed};
 use crate::{DomainError, Result};
+
+use {{crate_name}}_entity_model::Version;
+use {{crate_name}}_persistence_model::Store;
 
 use crate::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
@@ -34,30 +34,20 @@ impl Update{{Aggregate}}Processor {
         input: {{Aggregate}}Input,
     ) -> Result<{{Aggregate}}> {
         let changes = input.parse()?;
-        let uow = self.store.begin().await?;
-        let repository = uow.{{aggregates}}();
-        let found = repository.get_by_id(id).await?;
+        let mut uow = self.store.begin().await?;
+        let found = uow.{{aggregates}}().get_by_id(id).await?;
         let mut aggregate = found.ok_or_else(|| not_found(id))?;
         check_expected_version(&aggregate, expected_version)?;
         let renamed = changes.name != *aggregate.name();
-        let name = {{Aggregate}}Specification::named(changes.name.as_str());
-        if renamed && repository.exists(&name).await? {
+        let name = {{Aggregate}}Specification::named(&changes.name);
+        if renamed && uow.{{aggregates}}().exists(&name).await? {
             return Err(DomainError::AlreadyExists { field: "name" });
         }
-        aggregate
-            .apply(changes, Utc::now())
-            .map_err(|rule| DomainError::RuleViolation(rule.to_string()))?;
-        let events = aggregate.take_events();
-        let saved = repository.update(&aggregate).await;
+        aggregate.apply(changes, Utc::now())?;
+        let saved = uow.{{aggregates}}().update(&aggregate).await;
         let saved = saved.map_err(save_failed(id))?;
+        uow.record(aggregate.take_domain_events());
         uow.commit().await?;
-        for event in events {
-            tracing::info!(
-                event = event.name(),
-                version = saved.version(),
-                "domain event"
-            );
-        }
         Ok(saved)
     }
 }

@@ -7,16 +7,16 @@ use crate::{DomainError, FieldError, Result};
 
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
-use {{crate_name}}_persistence_model::{{Aggregate}}Field;
+use {{crate_name}}_persistence_model::{{Aggregate}}SortKey;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
 /// The fields a list may be sorted by, as clients name them.
-pub const SORT_KEYS: [(&str, {{Aggregate}}Field); 5] = [
-    ("name", {{Aggregate}}Field::Name),
-    ("status", {{Aggregate}}Field::Status),
-    ("amount_cents", {{Aggregate}}Field::AmountCents),
-    ("created_at", {{Aggregate}}Field::CreatedAt),
-    ("updated_at", {{Aggregate}}Field::UpdatedAt),
+pub const SORT_KEYS: [(&str, {{Aggregate}}SortKey); 5] = [
+    ("name", {{Aggregate}}SortKey::Name),
+    ("status", {{Aggregate}}SortKey::Status),
+    ("amount_cents", {{Aggregate}}SortKey::AmountCents),
+    ("created_at", {{Aggregate}}SortKey::CreatedAt),
+    ("updated_at", {{Aggregate}}SortKey::UpdatedAt),
 ];
 
 /// Filters, sort and paging as a client sends them; checked by the retriever.
@@ -84,6 +84,7 @@ impl List{{Aggregates}}Retriever {
 }
 
 type Query = List{{Aggregates}}Query;
+type SortKey = {{Aggregate}}SortKey;
 type Spec = {{Aggregate}}Specification;
 
 /// Turns the client's query into a specification, reporting every bad
@@ -103,18 +104,17 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
             Err(message) => errors.push(FieldError::new("name_contains", message)),
         }
     }
-    let amounts = [
-        ("min_amount_cents", query.min_amount_cents),
-        ("max_amount_cents", query.max_amount_cents),
-    ];
-    for (field, cents) in amounts {
-        if let Some(Err(err)) = cents.map(Amount::from_cents) {
-            errors.push(FieldError::new(field, err.to_string()));
-        }
-    }
-    if query.min_amount_cents.is_some() || query.max_amount_cents.is_some() {
-        let min = query.min_amount_cents.unwrap_or(0);
-        let max = query.max_amount_cents.unwrap_or(Amount::MAX_CENTS);
+    let mut amount = |field, cents: Option<i64>, default| {
+        let checked = Amount::from_cents(cents.unwrap_or(default));
+        let message = checked.as_ref().err().map(ToString::to_string);
+        errors.extend(message.map(|message| FieldError::new(field, message)));
+        checked.ok()
+    };
+    let (min, max) = (query.min_amount_cents, query.max_amount_cents);
+    let min = amount("min_amount_cents", min, 0);
+    let max = amount("max_amount_cents", max, Amount::MAX_CENTS);
+    let bounded = query.min_amount_cents.is_some() || query.max_amount_cents.is_some();
+    if let (true, Some(min), Some(max)) = (bounded, min, max) {
         spec = spec.and(Spec::amount_between(min, max));
     }
     if let Some(sort) = &query.sort {
@@ -157,7 +157,7 @@ fn check_filter_text(text: &str) -> Result<(), String> {
 }
 
 /// `-amount_cents,name`: exact field names, no spaces, `-` for descending.
-fn parse_sort(sort: &str) -> Result<Vec<({{Aggregate}}Field, SortDirection)>, FieldError> {
+fn parse_sort(sort: &str) -> Result<Vec<(SortKey, SortDirection)>, FieldError> {
     sort.split(',')
         .map(|key| {
             let (name, direction) = match key.strip_prefix('-') {
@@ -202,8 +202,8 @@ mod tests {
     fn sort_keys_keep_their_order_and_direction() {
         let keys = parse_sort("-amount_cents,name").unwrap();
         let expected = [
-            ({{Aggregate}}Field::AmountCents, SortDirection::Descending),
-            ({{Aggregate}}Field::Name, SortDirection::Ascending),
+            (SortKey::AmountCents, SortDirection::Descending),
+            (SortKey::Name, SortDirection::Ascending),
         ];
         assert_eq!(keys, expected);
     }

@@ -3,6 +3,9 @@
 mod get_{{aggregate}};
 mod list_{{aggregates}};
 
+#[cfg(test)]
+mod tests;
+
 pub use get_{{aggregate}}::Get{{Aggregate}}Retriever;
 pub use list_{{aggregates}}::List{{Aggregates}}Query;
 pub use list_{{aggregates}}::List{{Aggregates}}Retriever;

@@ -1,53 +1,68 @@
 //! An in-memory [`Store`] for unit tests of domain logic.
 //!
-//! It keeps the same contract as the SQL store (the contract tests run against
-//! both): optimistic versions, unique names, atomic units of work, and the same
-//! specification semantics.
+//! It keeps the same contract as the real stores (the contract suite runs
+//! against all of them): optimistic versions, unique names, atomic units of
+//! work, and the same specification semantics.
 
 mod query;
 mod repository;
+mod table;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 
-use crate::{PersistenceError, Result, Store, UnitOfWork};
+use self::table::Table;
+use crate::{PendingEvents, Result, Store, UnitOfWork};
 
-use {{crate_name}}_entity_model::{{Aggregate}}Id;
+use {{crate_name}}_entity_model::DomainEvent;
+
+use self::repository::InMemory{{Aggregate}}Repository;
+use crate::{{Aggregate}}Repository;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
 
-use crate::{{Aggregate}}Repository;
-use repository::InMemory{{Aggregate}}Repository;
+/// Every table of the store; a new aggregate adds one here and one line to
+/// [`Tables::commit`].
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Tables {
+    {{aggregates}}: Table<{{Aggregate}}State>,
+}
 
-type Table = BTreeMap<{{Aggregate}}Id, {{Aggregate}}State>;
+impl Tables {
+    /// Merges what a unit of work changed since `snapshot` into `self`.
+    fn commit(&mut self, snapshot: &Self, working: &Self) -> Result<()> {
+        let changed = (&snapshot.{{aggregates}}, &working.{{aggregates}});
+        self.{{aggregates}}.commit(changed.0, changed.1)?;
+        Ok(())
+    }
+}
 
-/// A table shared by a store and its repositories.
-#[derive(Debug, Clone, Default)]
-struct SharedTable(Arc<RwLock<Table>>);
+/// Tables shared by a store (or a unit of work) and its repositories.
+#[derive(Debug, Default)]
+struct Shared(RwLock<Tables>);
 
-impl SharedTable {
+impl Shared {
     // A poisoned lock only means another test thread panicked mid-operation;
-    // every operation below leaves the table consistent, so keep using it.
-    fn read(&self) -> RwLockReadGuard<'_, Table> {
+    // every operation below leaves the tables consistent, so keep using them.
+    fn read(&self) -> RwLockReadGuard<'_, Tables> {
         self.0
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Table> {
+    fn write(&self) -> RwLockWriteGuard<'_, Tables> {
         self.0
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// Committed data lives in one table; each unit of work edits a private copy
-/// and commits it only if nobody committed a conflicting change meanwhile
-/// (snapshot isolation, first committer wins).
+/// Committed data lives in one set of tables; each unit of work edits a
+/// private copy and commits it only if nobody committed a conflicting change
+/// meanwhile (snapshot isolation, first committer wins).
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryStore {
-    committed: InMemory{{Aggregate}}Repository,
+    committed: Arc<Shared>,
 }
 
 impl InMemoryStore {
@@ -58,17 +73,18 @@ impl InMemoryStore {
 
 #[async_trait]
 impl Store for InMemoryStore {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.committed
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        Box::new(InMemory{{Aggregate}}Repository::new(&self.committed))
     }
 
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        let snapshot = self.committed.table.read().clone();
-        let working = SharedTable(Arc::new(RwLock::new(snapshot.clone())));
+        let snapshot = self.committed.read().clone();
+        let working = Shared(RwLock::new(snapshot.clone()));
         Ok(Box::new(InMemoryUnitOfWork {
-            committed: self.committed.table.clone(),
+            committed: self.committed.clone(),
             snapshot,
-            working: InMemory{{Aggregate}}Repository { table: working },
+            working,
+            events: PendingEvents::default(),
         }))
     }
 
@@ -79,45 +95,31 @@ impl Store for InMemoryStore {
 
 #[derive(Debug)]
 struct InMemoryUnitOfWork {
-    committed: SharedTable,
-    snapshot: Table,
-    working: InMemory{{Aggregate}}Repository,
+    committed: Arc<Shared>,
+    snapshot: Tables,
+    working: Shared,
+    events: PendingEvents,
 }
 
 #[async_trait]
 impl UnitOfWork for InMemoryUnitOfWork {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.working
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        Box::new(InMemory{{Aggregate}}Repository::new(&self.working))
+    }
+
+    fn record(&mut self, events: Vec<DomainEvent>) {
+        self.events.record(events);
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        let working = self.working.table.read();
+        let working = self.working.read();
         let mut committed = self.committed.write();
-        let ids = self.snapshot.keys().chain(working.keys());
-        let changed: Vec<_> = ids
-            .filter(|id| self.snapshot.get(id) != working.get(id))
-            .copied()
-            .collect();
-        // Every row this unit of work changed must still be as it was read.
-        for id in &changed {
-            if committed.get(id) != self.snapshot.get(id) {
-                return Err(PersistenceError::VersionConflict);
-            }
-        }
+        // All tables or none: merge into a copy, then swap it in.
         let mut next = committed.clone();
-        for id in changed {
-            match working.get(&id) {
-                Some(state) => next.insert(id, state.clone()),
-                None => next.remove(&id),
-            };
-        }
-        // Names stay unique across what others committed meanwhile.
-        let mut names: Vec<_> = next.values().map(|s| s.name.as_str()).collect();
-        names.sort_unstable();
-        if names.windows(2).any(|pair| pair[0] == pair[1]) {
-            return Err(PersistenceError::Duplicate);
-        }
+        next.commit(&self.snapshot, &working)?;
         *committed = next;
+        drop((committed, working));
+        self.events.committed();
         Ok(())
     }
 

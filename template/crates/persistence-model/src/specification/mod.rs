@@ -1,67 +1,46 @@
-//! Specifications: typed, backend-neutral query objects.
+//! Specifications: typed, backend-neutral query values.
 //!
-//! A [`Specification`] says which aggregates to find (a [`Filter`] tree over named
-//! fields), in what order, and which slice. Each backend translates it on its own
-//! (`sql::query`, `in_memory::query`), and values always travel as bound
-//! parameters, never as query text.
+//! A [`Specification`] says which aggregates to find (a [`Filter`] over the
+//! aggregate's own conditions), in what order, and which slice. Conditions
+//! carry typed values (a status, an amount), so a query that compares a field
+//! with the wrong kind of value does not compile. Each backend translates a
+//! specification on its own, and values always travel as bound parameters or
+//! typed values, never as query text.
 
 use std::ops::Not;
 
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
-
-/// A value to compare a field with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Integer(i64),
-    Uuid(Uuid),
-    Timestamp(DateTime<Utc>),
-}
-
-impl From<&str> for Value {
-    fn from(value: &str) -> Self {
-        Self::Text(value.to_owned())
-    }
-}
-
-impl From<i64> for Value {
-    fn from(value: i64) -> Self {
-        Self::Integer(value)
-    }
-}
-
-impl From<Uuid> for Value {
-    fn from(value: Uuid) -> Self {
-        Self::Uuid(value)
-    }
-}
-
-impl From<DateTime<Utc>> for Value {
-    fn from(value: DateTime<Utc>) -> Self {
-        Self::Timestamp(value)
-    }
-}
-
-/// A condition on fields of type `F`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Filter<F> {
-    Eq(F, Value),
-    Ne(F, Value),
-    Lt(F, Value),
-    Le(F, Value),
-    Gt(F, Value),
-    Ge(F, Value),
-    /// Case-insensitive substring match on a text field (ASCII case folding
-    /// on SQLite). `%` and `_` are matched literally.
-    Contains(F, String),
-    /// Equal to one of the values; an empty list matches nothing.
-    In(F, Vec<Value>),
+/// A condition tree over an aggregate's conditions `C`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter<C> {
+    Is(C),
     /// All must hold; an empty list matches everything.
-    And(Vec<Filter<F>>),
+    All(Vec<Filter<C>>),
     /// One must hold; an empty list matches nothing.
-    Or(Vec<Filter<F>>),
-    Not(Box<Filter<F>>),
+    Any(Vec<Filter<C>>),
+    Not(Box<Filter<C>>),
+}
+
+impl<C> Filter<C> {
+    /// Folds the tree bottom-up: how every backend translates it, writing only
+    /// the leaves and the three combinators.
+    pub fn fold<T>(
+        &self,
+        leaf: &impl Fn(&C) -> T,
+        all: &impl Fn(Vec<T>) -> T,
+        any: &impl Fn(Vec<T>) -> T,
+        not: &impl Fn(T) -> T,
+    ) -> T {
+        let each = |filters: &[Self]| -> Vec<T> {
+            let folded = filters.iter().map(|f| f.fold(leaf, all, any, not));
+            folded.collect()
+        };
+        match self {
+            Self::Is(condition) => leaf(condition),
+            Self::All(filters) => all(each(filters)),
+            Self::Any(filters) => any(each(filters)),
+            Self::Not(filter) => not(filter.fold(leaf, all, any, not)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,25 +49,26 @@ pub enum SortDirection {
     Descending,
 }
 
-/// What to find, in what order, and which slice of it.
+/// What to find (conditions `C`), in what order (sort keys `K`), and which
+/// slice.
 ///
 /// Results are always ordered by the `sort` keys and then by id, so pages are
 /// stable even when sort keys tie.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Specification<F> {
-    pub filter: Option<Filter<F>>,
-    pub sort: Vec<(F, SortDirection)>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Specification<C, K> {
+    pub filter: Option<Filter<C>>,
+    pub sort: Vec<(K, SortDirection)>,
     pub skip: u64,
     pub take: Option<u64>,
 }
 
-impl<F> Default for Specification<F> {
+impl<C, K> Default for Specification<C, K> {
     fn default() -> Self {
         Self::all()
     }
 }
 
-impl<F> Specification<F> {
+impl<C, K> Specification<C, K> {
     /// Everything, in id order.
     pub fn all() -> Self {
         Self {
@@ -99,34 +79,35 @@ impl<F> Specification<F> {
         }
     }
 
-    pub fn matching(filter: Filter<F>) -> Self {
+    /// What meets `condition`.
+    pub fn matching(condition: C) -> Self {
         Self {
-            filter: Some(filter),
+            filter: Some(Filter::Is(condition)),
             ..Self::all()
         }
     }
 
-    /// Both filters must hold; sort and paging are taken from `self`.
+    /// Both must hold; sort and paging are taken from `self`.
     pub fn and(self, other: Self) -> Self {
         let filter = match (self.filter, other.filter) {
-            (Some(a), Some(b)) => Some(Filter::And(vec![a, b])),
+            (Some(a), Some(b)) => Some(Filter::All(vec![a, b])),
             (a, b) => a.or(b),
         };
         Self { filter, ..self }
     }
 
-    /// Either filter must hold; sort and paging are taken from `self`.
+    /// Either must hold; sort and paging are taken from `self`.
     pub fn or(self, other: Self) -> Self {
         let filter = match (self.filter, other.filter) {
-            (Some(a), Some(b)) => Some(Filter::Or(vec![a, b])),
+            (Some(a), Some(b)) => Some(Filter::Any(vec![a, b])),
             // One side matches everything, so the union does too.
             _ => None,
         };
         Self { filter, ..self }
     }
 
-    pub fn sorted_by(mut self, field: F, direction: SortDirection) -> Self {
-        self.sort.push((field, direction));
+    pub fn sorted_by(mut self, key: K, direction: SortDirection) -> Self {
+        self.sort.push((key, direction));
         self
     }
 
@@ -141,14 +122,14 @@ impl<F> Specification<F> {
     }
 }
 
-impl<F> Not for Specification<F> {
+impl<C, K> Not for Specification<C, K> {
     type Output = Self;
 
     /// Matches what `self` does not; `!all()` matches nothing.
     fn not(self) -> Self {
         let filter = match self.filter {
             Some(filter) => Filter::Not(Box::new(filter)),
-            None => Filter::Or(Vec::new()),
+            None => Filter::Any(Vec::new()),
         };
         Self {
             filter: Some(filter),
@@ -159,5 +140,6 @@ impl<F> Not for Specification<F> {
 
 mod {{aggregate}};
 
-pub use {{aggregate}}::{{Aggregate}}Field;
+pub use {{aggregate}}::{{Aggregate}}Condition;
+pub use {{aggregate}}::{{Aggregate}}SortKey;
 pub use {{aggregate}}::{{Aggregate}}Specification;

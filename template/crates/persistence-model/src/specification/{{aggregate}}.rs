@@ -1,13 +1,31 @@
-//! The fields of {{an_aggregate}} that queries may use, and named specifications.
+//! What can be asked of {{aggregates}}: their conditions, sort keys and
+//! named specifications.
+
+use {{crate_name}}_entity_model::{Amount, Name};
+
+use super::Specification;
 
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
 
-use super::{Filter, Specification, Value};
+/// A condition on {{an_aggregate}}.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum {{Aggregate}}Condition {
+    Status({{Aggregate}}Status),
+    /// Exactly this name (names are unique).
+    Name(Name),
+    /// The name contains this text, ignoring case (ASCII case folding on
+    /// SQLite); `%`, `_` and pattern characters match themselves.
+    NameContains(String),
+    /// `min <= amount <= max`; nothing matches when `min > max`.
+    AmountBetween {
+        min: Amount,
+        max: Amount,
+    },
+}
 
-/// A field of the {{aggregate_title}} aggregate that can be filtered and sorted on.
+/// What {{aggregates}} can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum {{Aggregate}}Field {
-    Id,
+pub enum {{Aggregate}}SortKey {
     Name,
     Status,
     AmountCents,
@@ -15,33 +33,27 @@ pub enum {{Aggregate}}Field {
     UpdatedAt,
 }
 
-/// A specification over {{aggregate_title}} fields.
-pub type {{Aggregate}}Specification = Specification<{{Aggregate}}Field>;
+type Condition = {{Aggregate}}Condition;
+type SortKey = {{Aggregate}}SortKey;
 
-type Field = {{Aggregate}}Field;
+/// A specification over {{aggregates}}.
+pub type {{Aggregate}}Specification = Specification<Condition, SortKey>;
 
 /// Named specifications: compose them with `and`, `or` and `!`.
-impl Specification<{{Aggregate}}Field> {
+impl Specification<Condition, SortKey> {
     pub fn by_status(status: {{Aggregate}}Status) -> Self {
-        let value = Value::from(status.as_str());
-        Self::matching(Filter::Eq(Field::Status, value))
+        Self::matching(Condition::Status(status))
     }
 
-    /// Exactly this name (names are unique).
-    pub fn named(name: &str) -> Self {
-        Self::matching(Filter::Eq(Field::Name, Value::from(name)))
+    pub fn named(name: &Name) -> Self {
+        Self::matching(Condition::Name(name.clone()))
     }
 
-    /// The name contains `text`, ignoring case.
     pub fn name_contains(text: &str) -> Self {
-        Self::matching(Filter::Contains(Field::Name, text.to_owned()))
+        Self::matching(Condition::NameContains(text.to_owned()))
     }
 
-    /// `min_cents <= amount <= max_cents`.
-    pub fn amount_between(min_cents: i64, max_cents: i64) -> Self {
-        Self::matching(Filter::And(vec![
-            Filter::Ge(Field::AmountCents, Value::from(min_cents)),
-            Filter::Le(Field::AmountCents, Value::from(max_cents)),
-        ]))
+    pub fn amount_between(min: Amount, max: Amount) -> Self {
+        Self::matching(Condition::AmountBetween { min, max })
     }
 }

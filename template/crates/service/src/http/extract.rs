@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 
-use super::ApiError;
+use super::{ApiError, schema};
 
 use {{crate_name}}_entity_model::Version;
 
@@ -94,13 +94,9 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
 /// `If-Match`: the version the client read, as an ETag of this API (`"3"`, or
 /// weak `W/"3"`, or the bare version `3`); `None` without the header or for
 /// `*` (any current version). Anything else is a 400. The accepted forms are
-/// exactly those of [`IF_MATCH_PATTERN`], which the API document states.
+/// exactly those of [`schema::IF_MATCH_PATTERN`], which the API document states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub Option<Version>);
-
-/// What [`IfMatch`] accepts. Versions have at most 18 digits, so every value
-/// that matches parses as an `i64`.
-pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]{1,18}\"|[0-9]{1,18})$";
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
@@ -120,7 +116,7 @@ impl IntoParams for IfMatch {
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(description))
-            .schema(Some(super::schema::if_match()))
+            .schema(Some(schema::if_match()))
             .build();
         vec![parameter]
     }

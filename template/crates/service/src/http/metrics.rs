@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests per route and status, and their latency,
 //! rendered at `/metrics`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::AppState;
 
@@ -26,19 +26,23 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
+/// The process's metrics recorder could not be installed; every later call
+/// returns the same error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot install the metrics recorder")]
+pub struct RecorderError(#[source] Arc<BuildError>);
+
 /// The process's recorder. `metrics` allows one global recorder per process,
 /// so every application built in it (tests build many) shares this one.
-pub fn recorder() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
+pub fn recorder() -> Result<PrometheusHandle, RecorderError> {
+    static HANDLE: OnceLock<Result<PrometheusHandle, RecorderError>> = OnceLock::new();
     let installed = HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
             .and_then(PrometheusBuilder::install_recorder)
-            .map_err(|e| e.to_string())
+            .map_err(|err| RecorderError(Arc::new(err)))
     });
-    installed
-        .clone()
-        .map_err(|e| anyhow::anyhow!("cannot install the metrics recorder: {e}"))
+    installed.clone()
 }
 
 /// Counts and times every request. The route label is the route's pattern

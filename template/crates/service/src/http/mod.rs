@@ -33,7 +33,7 @@ use {{crate_name}}_domain_model::processors as p;
 use {{crate_name}}_domain_model::retrievers as r;
 use {{crate_name}}_persistence_model::Store;
 
-pub use metrics::recorder;
+pub use metrics::{RecorderError, recorder};
 pub use problem::{ApiError, Problem};
 
 /// Everything a handler may use; cheap to clone (all `Arc`s inside).
@@ -80,6 +80,24 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application router with its middleware.
 pub fn router(state: AppState, settings: &ServerSettings) -> Router {
+    // Until startup has finished (the schema may not exist yet) the API
+    // answers 503; probes, docs and metrics answer at once.
+    let ready = middleware::from_fn_with_state(state.clone(), require_ready);
+    let api = {{aggregates}}::routes().route_layer(ready);
+    let routes = Router::new()
+        .merge(api)
+        .merge(health::routes())
+        .merge(docs::routes())
+        .merge(metrics::routes());
+    with_middleware(routes, settings).with_state(state)
+}
+
+/// `routes` with the fallbacks for unknown routes and methods, and the
+/// middleware every response passes through.
+fn with_middleware<S>(routes: Router<S>, settings: &ServerSettings) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     // Outermost first: every response, even a panic or a timeout, carries the
     // request id and is logged; errors without a body become problem+json.
     let middleware = ServiceBuilder::new()
@@ -94,19 +112,10 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
             settings.request_timeout(),
         ))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
-    // Until startup has finished (the schema may not exist yet) the API
-    // answers 503; probes, docs and metrics answer at once.
-    let ready = middleware::from_fn_with_state(state.clone(), require_ready);
-    let api = {{aggregates}}::routes().route_layer(ready);
-    Router::new()
-        .merge(api)
-        .merge(health::routes())
-        .merge(docs::routes())
-        .merge(metrics::routes())
+    routes
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(middleware)
-        .with_state(state)
 }
 
 async fn require_ready(State(state): State<AppState>, request: Request, next: Next) -> Response {

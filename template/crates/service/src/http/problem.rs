@@ -198,3 +198,83 @@ pub fn request_span(request: &Request) -> tracing::Span {
         request_id,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Request};
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::http::{REQUEST_ID, with_middleware};
+
+    /// The service's middleware on two routes that misbehave as no route of
+    /// the service should, with a one-second request timeout.
+    fn misbehaving() -> Router {
+        let mut settings = Settings::defaults().unwrap().server;
+        settings.request_timeout_secs = 1;
+        let routes = Router::new()
+            .route("/slow", get(slow))
+            .route("/panics", get(panics));
+        with_middleware(routes, &settings)
+    }
+
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "too late"
+    }
+
+    async fn panics() -> &'static str {
+        panic!("a bug in a handler, with a secret: hunter2")
+    }
+
+    async fn call(router: &Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap();
+        (parts.status, parts.headers, json)
+    }
+
+    fn assert_problem(status: StatusCode, headers: &HeaderMap, body: &Value) {
+        let content_type = headers.get(header::CONTENT_TYPE).unwrap();
+        assert_eq!(content_type, PROBLEM_JSON);
+        assert_eq!(body["status"], status.as_u16());
+        assert!(headers.contains_key(&REQUEST_ID), "{headers:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_slower_than_the_timeout_is_a_408_problem() {
+        let router = misbehaving();
+        let started = Instant::now();
+        let (status, headers, body) = call(&router, "/slow").await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+        assert_problem(status, &headers, &body);
+        assert_eq!(body["detail"], "the request took too long");
+        let waited = started.elapsed();
+        let (at_least, at_most) = (Duration::from_secs(1), Duration::from_secs(10));
+        assert!(waited >= at_least && waited < at_most, "after {waited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_problem_and_serving_goes_on() {
+        let router = misbehaving();
+        for _ in 0..2 {
+            let (status, headers, body) = call(&router, "/panics").await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+            assert_problem(status, &headers, &body);
+            assert_eq!(body["detail"], "the server failed to handle the request");
+            assert!(!body.to_string().contains("hunter2"), "{body}");
+        }
+        let (status, _, body) = call(&router, "/nowhere").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+}

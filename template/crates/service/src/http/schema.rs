@@ -95,11 +95,17 @@ pub fn bounded(min: u64, max: u64, description: &str) -> Object {
         .build()
 }
 
-/// `If-Match`: what the [`IfMatch`](super::extract::IfMatch) extractor accepts.
+/// What the `If-Match` extractor accepts: an ETag of this API (`"3"`, or weak
+/// `W/"3"`), the bare version (`3`), or `*`. Versions have at most 18 digits,
+/// so every value that matches parses as an `i64`; the extractor's tests try
+/// values on both sides of it.
+pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]{1,18}\"|[0-9]{1,18})$";
+
+/// `If-Match`, as [`IF_MATCH_PATTERN`] describes it.
 pub fn if_match() -> RefOr<Schema> {
     let schema = ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(super::extract::IF_MATCH_PATTERN))
+        .pattern(Some(IF_MATCH_PATTERN))
         .build();
     RefOr::T(Schema::Object(schema))
 }

@@ -6,6 +6,11 @@
 //! instead of a crash loop while the database comes up.
 
 mod lock;
+{%- if migrations %}
+mod migrations;
+{%- else %}
+mod schema;
+{%- endif %}
 mod tasks;
 
 use std::sync::Arc;
@@ -22,13 +27,17 @@ use crate::diagnostics::describe;
 use crate::http::{AppState, Probes, recorder, router};
 use crate::readiness::{Phase, Readiness, ReadinessCheck};
 
-use {{crate_name}}_persistence_model::{{backend}}::{% if backend == "sql" %}SqlStore{% else %}MongoStore{% endif %};
-use {{crate_name}}_persistence_model::{{backend}}::{self, Connection, ConnectionSettings};
 use {{crate_name}}_persistence_model::{PersistenceError, Store};
+use {{crate_name}}_persistence_{{backend}} as persistence;
+use {{crate_name}}_persistence_{{backend}}::{Connection, ConnectionSettings, {% if backend == "sql" %}SqlStore{% else %}MongoStore{% endif %}};
 
 pub use lock::GlobalLock;
-pub use tasks::{PrepareSchema, SchemaCheck, StartupTask};
-pub use tasks::{run_startup_tasks, startup_tasks};
+{%- if migrations %}
+pub use migrations::{PrepareSchema, SchemaCheck};
+{%- else %}
+pub use schema::{PrepareSchema, SchemaCheck};
+{%- endif %}
+pub use tasks::{StartupTask, run_startup_tasks, startup_tasks};
 
 /// The longest pause between two attempts to reach the database.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
@@ -129,7 +138,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
         transactions: settings.mongodb.transactions,
 {%- endif %}
     };
-    let connected = {{backend}}::connect(database.url.expose(), &connection).await;
+    let connected = persistence::connect(database.url.expose(), &connection).await;
     connected.with_context(|| {
         let origin = settings.origin("database.url");
         format!("database.url ({origin}) cannot be used")

@@ -1,23 +1,13 @@
 //! Startup tasks ("run sequentially"): work every instance does before it
-//! serves, such as applying migrations. They run one instance at a time under
+//! serves, such as preparing the schema. They run one instance at a time under
 //! the [`GlobalLock`], so must be idempotent: every instance runs them.
 
 use async_trait::async_trait;
 
-{%- if migrations %}
-
-use {{crate_name}}_migration::{Migrator, MigratorTrait};
-use {{crate_name}}_persistence_model::{{backend}}::Connection;
-{%- else %}
-
-use {{crate_name}}_persistence_model::{{backend}}::Connection;
-use {{crate_name}}_persistence_model::{{backend}}::{check_schema, ensure_schema};
-{%- endif %}
-
-use super::GlobalLock;
+use super::{GlobalLock, PrepareSchema};
 use crate::config::{Settings, StartupSettings};
-use crate::diagnostics::describe;
-use crate::readiness::ReadinessCheck;
+
+use {{crate_name}}_persistence_{{backend}}::Connection;
 
 #[async_trait]
 pub trait StartupTask: Send + Sync {
@@ -32,15 +22,9 @@ pub trait StartupTask: Send + Sync {
 /// The tasks this configuration runs at startup.
 pub fn startup_tasks(settings: &Settings) -> Vec<Box<dyn StartupTask>> {
     let mut tasks: Vec<Box<dyn StartupTask>> = Vec::new();
-{%- if migrations %}
-    // Off when migrations run as a separate deployment job (`migrate up`).
-    if settings.startup.migrate {
+    if PrepareSchema::runs_at_startup(&settings.startup) {
         tasks.push(Box::new(PrepareSchema));
     }
-{%- else %}
-    let _ = settings; // every configuration prepares the schema
-    tasks.push(Box::new(PrepareSchema));
-{%- endif %}
     tasks
 }
 
@@ -66,70 +50,4 @@ pub async fn run_startup_tasks(
     // Release even after a failure, so other instances do not wait it out.
     lock.release().await?;
     outcome
-}
-
-/// Brings the schema to what this build expects: applies pending
-/// migrations, or creates missing tables from the entities.
-#[derive(Debug)]
-pub struct PrepareSchema;
-
-#[async_trait]
-impl StartupTask for PrepareSchema {
-    fn name(&self) -> &'static str {
-        "prepare schema"
-    }
-
-    fn order(&self) -> u32 {
-        10
-    }
-
-    async fn run(&self, db: &Connection) -> anyhow::Result<()> {
-{%- if migrations %}
-        Migrator::up(db, None).await?;
-{%- else %}
-        ensure_schema(db).await?;
-{%- endif %}
-        Ok(())
-    }
-}
-
-/// Readiness: is the schema what this build expects?
-#[derive(Debug, Clone)]
-pub struct SchemaCheck {
-    db: Connection,
-}
-
-impl SchemaCheck {
-    pub fn new(db: Connection) -> Self {
-        Self { db }
-    }
-
-{%- if migrations %}
-
-    /// Every migration of this build is applied.
-    pub async fn is_current(&self) -> anyhow::Result<()> {
-        let pending = Migrator::get_pending_migrations(&self.db).await?;
-        anyhow::ensure!(pending.is_empty(), "{} pending migration(s)", pending.len());
-        Ok(())
-    }
-{%- else %}
-
-    /// The schema the entities need exists.
-    pub async fn is_current(&self) -> anyhow::Result<()> {
-        check_schema(&self.db).await?;
-        Ok(())
-    }
-{%- endif %}
-}
-
-#[async_trait]
-impl ReadinessCheck for SchemaCheck {
-    fn name(&self) -> &'static str {
-        "schema"
-    }
-
-    async fn check(&self) -> Result<(), String> {
-        let current = self.is_current().await;
-        current.map_err(|err| describe(err.as_ref()))
-    }
 }

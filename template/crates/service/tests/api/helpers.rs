@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use {{crate_name}}_persistence_model::test_support::TestDatabase;
+use {{crate_name}}_persistence_{{backend}}::test_support::TestDatabase;
 use {{crate_name}}_service::config::{Secret, Settings};
 use {{crate_name}}_service::startup::Application;
 
@@ -67,8 +67,16 @@ pub fn settings_for(database: &TestDatabase) -> Settings {
 
 /// A started, ready service on a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A started, ready service on a fresh database, with `change` applied to its
+/// settings.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
-    let app = Application::build(settings_for(&database))
+    let mut settings = settings_for(&database);
+    change(&mut settings);
+    let app = Application::build(settings)
         .await
         .expect("the application builds");
     app.ready()

@@ -11,5 +11,8 @@ mod helpers;
 mod outage;
 {%- endunless %}
 mod startup;
+{%- if database == "mongodb" %}
+mod transactions_off;
+{%- endif %}
 
 mod {{aggregates}};

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::{StatusCode, header};
 
-use {{crate_name}}_persistence_model::test_support::{TcpProxy, TestDatabase};
+use {{crate_name}}_persistence_model::test_support::TcpProxy;
+use {{crate_name}}_persistence_{{backend}}::test_support::TestDatabase;
 use {{crate_name}}_service::startup::Application;
 
 use crate::helpers::{COLLECTION, TestApp, settings_for_url};

@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::{COLLECTION, spawn_app};
+use crate::helpers::{COLLECTION, TestApp, spawn_app};
 
 #[tokio::test]
 async fn create_returns_201_with_location_and_etag() {
@@ -103,13 +103,16 @@ async fn update_breaking_a_rule_is_409_and_bad_fields_422() {
         .assert_problem(StatusCode::NOT_FOUND);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_never_lose_an_update() {
+    no_update_is_lost(spawn_app().await).await;
+}
+
 /// Writers that each read the current version and send it back in
 /// `If-Match`: whoever loses a race gets 409 or 412, and every success is
 /// one version step, so no write is ever lost.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_never_lose_an_update() {
+pub async fn no_update_is_lost(app: TestApp) {
     const WRITERS: i64 = 50;
-    let app = spawn_app().await;
     let created = app.create_ok("Desk", 100).await;
     let uri = format!("{COLLECTION}/{}", created["id"].as_str().unwrap());
     let writers: Vec<_> = (0..WRITERS)

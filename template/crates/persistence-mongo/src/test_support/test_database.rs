@@ -4,8 +4,9 @@
 
 use mongodb::bson::doc;
 
-use super::on_own_runtime;
-use crate::mongo::{ConnectionSettings, connect};
+use crate::{ConnectionSettings, connect};
+
+use {{crate_name}}_persistence_model::test_support::on_own_runtime;
 
 /// The server tests run against, as a URL without a database name.
 pub fn server_url() -> String {

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::on_own_runtime;
-use crate::sql::{ConnectionSettings, connect};
+use crate::{ConnectionSettings, connect};
+
+use {{crate_name}}_persistence_model::test_support::on_own_runtime;
 
 /// The server tests run against, without a database name.
 pub fn server_url() -> String {

@@ -1,35 +1,32 @@
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use mongodb::bson::{Document, doc};
 use mongodb::{ClientSession, Collection, Database};
 use tokio::sync::Mutex;
 
-use super::document::{to_aggregate, to_document, uuid};
-use super::error::from_mongo;
-use super::{COLLECTION, query};
-use crate::{PersistenceError, Result};
-use {{crate_name}}_entity_model::AggregateRoot;
+use crate::document::{to_aggregate, to_document, uuid};
+use crate::error::from_mongo;
+use crate::{COLLECTION, query};
 
-use crate::{{Aggregate}}Repository;
-use crate::{{Aggregate}}Specification;
+use {{crate_name}}_entity_model::AggregateRoot;
+use {{crate_name}}_persistence_model::{PersistenceError, Result};
+
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
+use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// The session of a unit of work, shared by its operations one at a time.
-type Session = Arc<Mutex<ClientSession>>;
-
-/// The MongoDB repository, outside any unit of work or on its session.
-#[derive(Debug, Clone)]
-pub(super) struct Mongo{{Aggregate}}Repository {
+/// The MongoDB repository: outside any unit of work, or borrowing a unit of
+/// work's session so that its operations join that session's transaction.
+#[derive(Debug)]
+pub(crate) struct Mongo{{Aggregate}}Repository<'s> {
     collection: Collection<Document>,
-    session: Option<Session>,
+    session: Option<&'s Mutex<ClientSession>>,
 }
 
 /// Runs a driver action on the unit of work's session when there is one.
 macro_rules! run {
     ($self:ident, $action:expr) => {
-        match &$self.session {
+        match $self.session {
             Some(session) => {
                 let mut session = session.lock().await;
                 $action.session(&mut *session).await
@@ -40,21 +37,12 @@ macro_rules! run {
     };
 }
 
-impl Mongo{{Aggregate}}Repository {
-    pub(super) fn new(db: &Database, session: Option<Session>) -> Self {
+impl<'s> Mongo{{Aggregate}}Repository<'s> {
+    pub(crate) fn new(db: &Database, session: Option<&'s Mutex<ClientSession>>) -> Self {
         Self {
             collection: db.collection(COLLECTION),
             session,
         }
-    }
-
-    pub(super) fn database(&self) -> Database {
-        let namespace = self.collection.namespace();
-        self.collection.client().database(&namespace.db)
-    }
-
-    pub(super) fn session(&self) -> Option<&Session> {
-        self.session.as_ref()
     }
 
     /// Tells a missing document from a stale version after a conditional
@@ -62,15 +50,14 @@ impl Mongo{{Aggregate}}Repository {
     async fn missing_or_conflict(&self, id: {{Aggregate}}Id) -> PersistenceError {
         let by_id = doc! { "_id": uuid(id.as_uuid()) };
         match run!(self, self.collection.count_documents(by_id.clone())) {
-            Ok(0) => PersistenceError::NotFound,
-            Ok(_) => PersistenceError::VersionConflict,
+            Ok(count) => PersistenceError::missing_or_conflict(count > 0),
             Err(err) => err,
         }
     }
 }
 
 #[async_trait]
-impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository {
+impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
     #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
     async fn insert(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let document = to_document(aggregate.state());
@@ -80,8 +67,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository {
 
     #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
     async fn update(&self, aggregate: &{{Aggregate}}) -> Result<{{Aggregate}}> {
-        let mut saved = aggregate.state().clone();
-        saved.version += 1;
+        let saved = aggregate.state().saved();
         // One conditional write: the version check and the change cannot be
         // separated by another writer.
         let id = uuid(saved.id.as_uuid());
@@ -122,7 +108,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository {
         let find = self.collection.find(filter).with_options(options);
         let mut found = Vec::new();
         // A session cursor must be driven with its session: two loops.
-        match &self.session {
+        match self.session {
             Some(session) => {
                 let mut session = session.lock().await;
                 let mut cursor = find.session(&mut *session).await.map_err(from_mongo)?;

@@ -1,4 +1,3 @@
-{%- if database == "mongodb" -%}
 //! Creates the {{aggregates}} collection, with a JSON-schema validator and a
 //! unique name index.
 
@@ -68,69 +67,3 @@ fn validator() -> Document {
         }
     }
 }
-{%- else -%}
-//! Creates the {{aggregates}} table and its unique name index.
-
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, pk_uuid, string_len, text_null};
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let table = Table::create()
-            .table({{Aggregates}}::Table)
-            .col(pk_uuid({{Aggregates}}::Id))
-            .col(string_len({{Aggregates}}::Name, 200))
-            .col(text_null({{Aggregates}}::Description))
-            .col(string_len({{Aggregates}}::Status, 16))
-            .col(big_integer({{Aggregates}}::AmountCents))
-            .col(big_integer({{Aggregates}}::Version))
-            .col(timestamp({{Aggregates}}::CreatedAt))
-            .col(timestamp({{Aggregates}}::UpdatedAt))
-            .to_owned();
-        manager.create_table(table).await?;
-        let unique_name = Index::create()
-            .name("idx_{{aggregates}}_name")
-            .table({{Aggregates}}::Table)
-            .col({{Aggregates}}::Name)
-            .unique()
-            .to_owned();
-        manager.create_index(unique_name).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let table = Table::drop().table({{Aggregates}}::Table).to_owned();
-        manager.drop_table(table).await
-    }
-}
-
-{%- if database == "mysql" %}
-
-/// MySQL's plain TIMESTAMP keeps whole seconds; DATETIME(6) keeps microseconds
-/// (values are always UTC).
-fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    sea_orm_migration::schema::custom(column, Alias::new("DATETIME(6)"))
-}
-{%- else %}
-
-fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    sea_orm_migration::schema::timestamp_with_time_zone(column)
-}
-{%- endif %}
-
-#[derive(DeriveIden)]
-enum {{Aggregates}} {
-    Table,
-    Id,
-    Name,
-    Description,
-    Status,
-    AmountCents,
-    Version,
-    CreatedAt,
-    UpdatedAt,
-}
-{%- endif %}

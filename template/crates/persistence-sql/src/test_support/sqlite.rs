@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use sea_orm::DatabaseConnection;
 
-use crate::sql::{ConnectionSettings, connect};
+use crate::{ConnectionSettings, connect};
 
 /// A uniquely named, empty database that is removed when dropped.
 #[derive(Debug)]

@@ -5,9 +5,10 @@ use mongodb::bson::doc;
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
-use super::COLLECTION;
-use super::error::from_mongo;
-use crate::{PersistenceError, Result};
+use crate::COLLECTION;
+use crate::error::from_mongo;
+
+use {{crate_name}}_persistence_model::{PersistenceError, Result};
 
 /// Creates the collection if missing and its unique name index (creating an
 /// index that already exists with the same definition is a no-op).

@@ -1,4 +1,8 @@
-//! The SeaORM implementation of the persistence model, on {{database}}.
+//! The persistence model on {{database}}, with SeaORM.
+//!
+//! A [`SqlStore`] reads through a connection pool; its units of work each own
+//! one database transaction, which their repositories borrow, so every write
+//! of a unit of work commits or rolls back together.
 
 mod entity;
 mod error;
@@ -7,6 +11,9 @@ mod repository;
 {%- unless migrations %}
 mod schema;
 {%- endunless %}
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 use std::time::Duration;
 
@@ -17,12 +24,17 @@ use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
-use crate::{PersistenceError, Result, Store, UnitOfWork};
+use crate::error::from_db;
 
-use crate::{{Aggregate}}Repository;
-use repository::Sql{{Aggregate}}Repository;
+use {{crate_name}}_entity_model::DomainEvent;
+use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
+use {{crate_name}}_persistence_model::{Store, UnitOfWork};
+
+use crate::repository::Sql{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
+
 pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
 
@@ -73,15 +85,11 @@ pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Databas
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     db: DatabaseConnection,
-    {{aggregates}}: Sql{{Aggregate}}Repository<DatabaseConnection>,
 }
 
 impl SqlStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self {
-            {{aggregates}}: Sql{{Aggregate}}Repository::new(db.clone()),
-            db,
-        }
+        Self { db }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -91,40 +99,47 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.{{aggregates}}
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        Box::new(Sql{{Aggregate}}Repository::new(&self.db))
     }
 
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        let transaction = self.db.begin().await.map_err(error::from_db)?;
-        let {{aggregates}} = Sql{{Aggregate}}Repository::new(transaction);
-        Ok(Box::new(SqlUnitOfWork { {{aggregates}} }))
+        let transaction = self.db.begin().await.map_err(from_db)?;
+        Ok(Box::new(SqlUnitOfWork {
+            transaction,
+            events: PendingEvents::default(),
+        }))
     }
 
     async fn ping(&self) -> Result<()> {
-        self.db.ping().await.map_err(error::from_db)
+        self.db.ping().await.map_err(from_db)
     }
 }
 
 /// A unit of work on one database transaction; dropping it rolls back.
 #[derive(Debug)]
 struct SqlUnitOfWork {
-    {{aggregates}}: Sql{{Aggregate}}Repository<DatabaseTransaction>,
+    transaction: DatabaseTransaction,
+    events: PendingEvents,
 }
 
 #[async_trait]
 impl UnitOfWork for SqlUnitOfWork {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.{{aggregates}}
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        Box::new(Sql{{Aggregate}}Repository::new(&self.transaction))
+    }
+
+    fn record(&mut self, events: Vec<DomainEvent>) {
+        self.events.record(events);
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        let transaction = self.{{aggregates}}.into_connection();
-        transaction.commit().await.map_err(error::from_db)
+        self.transaction.commit().await.map_err(from_db)?;
+        self.events.committed();
+        Ok(())
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
-        let transaction = self.{{aggregates}}.into_connection();
-        transaction.rollback().await.map_err(error::from_db)
+        self.transaction.rollback().await.map_err(from_db)
     }
 }

@@ -3,9 +3,11 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Schema};
 
-use super::entity::{{aggregate}}::Entity;
-use super::error::from_db;
-use crate::Result;
+use crate::error::from_db;
+
+use {{crate_name}}_persistence_model::Result;
+
+use crate::entity::{{aggregate}}::Entity;
 
 /// Creates missing tables (with their unique constraints); existing ones are
 /// left as they are, so changing a column later needs a migration.

@@ -4,9 +4,9 @@
 use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
-use crate::PersistenceError;
+use {{crate_name}}_persistence_model::PersistenceError;
 
-pub(super) fn from_db(err: DbErr) -> PersistenceError {
+pub(crate) fn from_db(err: DbErr) -> PersistenceError {
     if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
         return PersistenceError::Duplicate;
     }

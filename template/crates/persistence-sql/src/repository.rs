@@ -1,52 +1,45 @@
 use async_trait::async_trait;
-use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue, ColumnTrait, DatabaseExecutor, EntityTrait};
 use sea_orm::{PaginatorTrait, QueryFilter};
 
-use super::{error::from_db, query};
-use crate::{PersistenceError, Result};
-use {{crate_name}}_entity_model::{AggregateRoot, Amount, Description, Name};
+use crate::{error::from_db, query};
 
-use super::entity::{{aggregate}}::{ActiveModel, Column, Entity, Model};
-use crate::{{Aggregate}}Repository;
-use crate::{{Aggregate}}Specification;
+use {{crate_name}}_entity_model::AggregateRoot;
+use {{crate_name}}_persistence_model::{PersistenceError, Result};
+
+use crate::entity::{{aggregate}}::{ActiveModel, Column, Entity, Model};
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
+use {{crate_name}}_entity_model::{{Aggregate}}Record;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
+use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// The SeaORM repository, over a pool (`DatabaseConnection`) for reads or a
-/// transaction (`DatabaseTransaction`) inside a unit of work.
-#[derive(Debug, Clone)]
-pub(super) struct Sql{{Aggregate}}Repository<C> {
-    conn: C,
+/// The SeaORM repository, borrowing the pool for reads or a unit of work's
+/// transaction for changes that commit together.
+#[derive(Debug)]
+pub(crate) struct Sql{{Aggregate}}Repository<'c> {
+    conn: DatabaseExecutor<'c>,
 }
 
-impl<C> Sql{{Aggregate}}Repository<C> {
-    pub(super) fn new(conn: C) -> Self {
-        Self { conn }
+impl<'c> Sql{{Aggregate}}Repository<'c> {
+    pub(crate) fn new(conn: impl Into<DatabaseExecutor<'c>>) -> Self {
+        Self { conn: conn.into() }
     }
 
-    pub(super) fn into_connection(self) -> C {
-        self.conn
-    }
-}
-
-impl<C: ConnectionTrait> Sql{{Aggregate}}Repository<C> {
     /// Tells a missing row from a stale version after a conditional write
     /// changed nothing.
     async fn missing_or_conflict(&self, id: {{Aggregate}}Id) -> PersistenceError {
-        match Entity::find_by_id(id.as_uuid()).count(&self.conn).await {
-            Ok(0) => PersistenceError::NotFound,
-            Ok(_) => PersistenceError::VersionConflict,
+        let stored = Entity::find_by_id(id.as_uuid()).count(&self.conn).await;
+        match stored {
+            Ok(count) => PersistenceError::missing_or_conflict(count > 0),
             Err(err) => from_db(err),
         }
     }
 }
 
 #[async_trait]
-impl<C> {{Aggregate}}Repository for Sql{{Aggregate}}Repository<C>
-where
-    C: ConnectionTrait + Send + Sync,
-{
+impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
     #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
     async fn insert(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let model = to_active_model(aggregate.state());
@@ -59,8 +52,7 @@ where
 
     #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
     async fn update(&self, aggregate: &{{Aggregate}}) -> Result<{{Aggregate}}> {
-        let mut saved = aggregate.state().clone();
-        saved.version += 1;
+        let saved = aggregate.state().saved();
         // One conditional statement: the version check and the write cannot be
         // separated by another writer.
         let result = Entity::update_many()
@@ -119,40 +111,32 @@ where
 }
 
 fn to_active_model(state: &{{Aggregate}}State) -> ActiveModel {
-    let description = state.description.as_ref();
+    let record = {{Aggregate}}Record::from(state);
     ActiveModel {
-        id: ActiveValue::Set(state.id.as_uuid()),
-        name: ActiveValue::Set(state.name.as_str().to_owned()),
-        description: ActiveValue::Set(description.map(|d| d.as_str().to_owned())),
-        status: ActiveValue::Set(state.status.as_str().to_owned()),
-        amount_cents: ActiveValue::Set(state.amount.cents()),
-        version: ActiveValue::Set(state.version),
-        created_at: ActiveValue::Set(state.created_at),
-        updated_at: ActiveValue::Set(state.updated_at),
+        id: ActiveValue::Set(record.id),
+        name: ActiveValue::Set(record.name),
+        description: ActiveValue::Set(record.description),
+        status: ActiveValue::Set(record.status),
+        amount_cents: ActiveValue::Set(record.amount_cents),
+        version: ActiveValue::Set(record.version),
+        created_at: ActiveValue::Set(record.created_at),
+        updated_at: ActiveValue::Set(record.updated_at),
     }
 }
 
 /// Rows are checked against the entity model's rules on the way in, so a
 /// hand-edited row shows up as an error instead of an invalid aggregate.
 fn to_aggregate(model: Model) -> Result<{{Aggregate}}> {
-    let corrupt = |what: &str, err: &dyn std::fmt::Display| {
-        PersistenceError::Corrupt(format!("{what} of {}: {err}", model.id))
-    };
-    let name = Name::parse(&model.name).map_err(|e| corrupt("name", &e))?;
-    let description = match &model.description {
-        Some(text) => Some(Description::parse(text).map_err(|e| corrupt("description", &e))?),
-        None => None,
-    };
-    let status = model.status.parse().map_err(|e| corrupt("status", &e))?;
-    let amount = Amount::from_cents(model.amount_cents).map_err(|e| corrupt("amount", &e))?;
-    Ok({{Aggregate}}::restore({{Aggregate}}State {
-        id: {{Aggregate}}Id::from_uuid(model.id),
-        name,
-        description,
-        status,
-        amount,
+    let record = {{Aggregate}}Record {
+        id: model.id,
+        name: model.name,
+        description: model.description,
+        status: model.status,
+        amount_cents: model.amount_cents,
         version: model.version,
         created_at: model.created_at,
         updated_at: model.updated_at,
-    }))
+    };
+    let state = {{Aggregate}}State::try_from(record)?;
+    Ok({{Aggregate}}::restore(state))
 }

@@ -1,8 +1,9 @@
-//! The MongoDB implementation of the persistence model (official driver).
+//! The persistence model on MongoDB, with the official driver.
 //!
-//! A unit of work is a multi-document transaction on a client session, which
-//! MongoDB offers on replica sets and sharded clusters only: the store's
-//! [`Store::ping`] refuses a standalone server unless transactions are off.
+//! A unit of work is a multi-document transaction on a client session that it
+//! owns and its repositories borrow. MongoDB offers transactions on replica
+//! sets and sharded clusters only: the store's [`Store::ping`] refuses a
+//! standalone server unless transactions are off.
 
 mod document;
 mod error;
@@ -12,21 +13,26 @@ mod repository;
 mod schema;
 {%- endunless %}
 
-use std::sync::Arc;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
 use mongodb::bson::{Document, doc};
 use mongodb::options::ClientOptions;
-use mongodb::{Client, Database};
+use mongodb::{Client, ClientSession, Database};
 use tokio::sync::Mutex;
 
-use crate::{PersistenceError, Result, Store, UnitOfWork};
+use {{crate_name}}_entity_model::DomainEvent;
+use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
+use {{crate_name}}_persistence_model::{Store, UnitOfWork};
 
-use crate::{{Aggregate}}Repository;
-use repository::Mongo{{Aggregate}}Repository;
+use crate::repository::Mongo{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
+
 pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
 
@@ -100,80 +106,85 @@ const STANDALONE: &str = "this MongoDB server is standalone, but units of work n
 /// A [`Store`] over a MongoDB database.
 #[derive(Debug, Clone)]
 pub struct MongoStore {
-    client: Client,
+    db: Database,
     transactions: bool,
-    {{aggregates}}: Mongo{{Aggregate}}Repository,
 }
 
 impl MongoStore {
     pub fn new(db: Database, transactions: bool) -> Self {
-        Self {
-            client: db.client().clone(),
-            transactions,
-            {{aggregates}}: Mongo{{Aggregate}}Repository::new(&db, None),
-        }
+        Self { db, transactions }
     }
 }
 
 #[async_trait]
 impl Store for MongoStore {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.{{aggregates}}
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        Box::new(Mongo{{Aggregate}}Repository::new(&self.db, None))
     }
 
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        let database = self.{{aggregates}}.database();
-        if !self.transactions {
-            let {{aggregates}} = Mongo{{Aggregate}}Repository::new(&database, None);
-            return Ok(Box::new(MongoUnitOfWork { {{aggregates}} }));
-        }
-        let session = self.client.start_session().await;
-        let mut session = session.map_err(error::from_mongo)?;
-        let started = session.start_transaction().await;
-        started.map_err(error::from_mongo)?;
-        let session = Arc::new(Mutex::new(session));
-        let {{aggregates}} = Mongo{{Aggregate}}Repository::new(&database, Some(session));
-        Ok(Box::new(MongoUnitOfWork { {{aggregates}} }))
+        let session = if self.transactions {
+            let session = self.db.client().start_session().await;
+            let mut session = session.map_err(error::from_mongo)?;
+            let started = session.start_transaction().await;
+            started.map_err(error::from_mongo)?;
+            Some(Mutex::new(session))
+        } else {
+            None
+        };
+        Ok(Box::new(MongoUnitOfWork {
+            db: self.db.clone(),
+            session,
+            events: PendingEvents::default(),
+        }))
     }
 
     /// Asks the server `hello`, which also tells whether it can run the
     /// units of work: a standalone server with transactions on is refused.
     async fn ping(&self) -> Result<()> {
-        let database = self.{{aggregates}}.database();
-        let hello = database.run_command(doc! { "hello": 1 }).await;
+        let hello = self.db.run_command(doc! { "hello": 1 }).await;
         let hello = hello.map_err(error::from_mongo)?;
         check_topology(&hello, self.transactions)
     }
 }
 
-/// A unit of work on one session's transaction. Dropping it aborts the
-/// transaction (the driver aborts an open one when its session is dropped).
+/// A unit of work on its own session's transaction (none with transactions
+/// off). Dropping it aborts the transaction: the driver aborts an open one
+/// when its session is dropped.
 #[derive(Debug)]
 struct MongoUnitOfWork {
-    {{aggregates}}: Mongo{{Aggregate}}Repository,
+    db: Database,
+    /// Locked by one repository operation at a time: a session serves one
+    /// operation at once.
+    session: Option<Mutex<ClientSession>>,
+    events: PendingEvents,
 }
 
 #[async_trait]
 impl UnitOfWork for MongoUnitOfWork {
-    fn {{aggregates}}(&self) -> &dyn {{Aggregate}}Repository {
-        &self.{{aggregates}}
+    fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
+        let session = self.session.as_ref();
+        Box::new(Mongo{{Aggregate}}Repository::new(&self.db, session))
+    }
+
+    fn record(&mut self, events: Vec<DomainEvent>) {
+        self.events.record(events);
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        let Some(session) = self.{{aggregates}}.session() else {
-            return Ok(());
-        };
-        let mut session = session.lock().await;
-        let committed = session.commit_transaction().await;
-        committed.map_err(error::from_mongo)
+        if let Some(session) = self.session {
+            let committed = session.into_inner().commit_transaction().await;
+            committed.map_err(error::from_mongo)?;
+        }
+        self.events.committed();
+        Ok(())
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
-        let Some(session) = self.{{aggregates}}.session() else {
+        let Some(session) = self.session else {
             return Ok(());
         };
-        let mut session = session.lock().await;
-        let aborted = session.abort_transaction().await;
+        let aborted = session.into_inner().abort_transaction().await;
         aborted.map_err(error::from_mongo)
     }
 }

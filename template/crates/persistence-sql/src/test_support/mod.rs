@@ -1,0 +1,19 @@
+//! Helpers for tests of this and other crates of the workspace, behind the
+//! `test-support` feature (never part of the service binary): a uniquely
+//! named, throw-away database per test, so tests run in parallel without
+//! seeing each other's data.
+
+// These helpers fail by panicking with a clear message: in a test, that is
+// the failure report.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+{%- if database == "sqlite" %}
+
+mod sqlite;
+
+pub use sqlite::TestDatabase;
+{%- else %}
+
+mod sql_server;
+
+pub use sql_server::TestDatabase;
+{%- endif %}
