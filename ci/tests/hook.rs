@@ -47,6 +47,37 @@ fn every_refusal_states_its_rule_and_suggests_a_name_that_passes() {
             "a name the generated code already uses",
             "status_entry",
         ),
+        // Names that passed the hook and broke the build: a plural that is a module of
+        // the generated code, a module of the entity model, a type the generated code
+        // imports or Rust's prelude has, a crate, a one-letter name, SeaORM's own table.
+        ("metric", "has the plural \"metrics\"", "metric_entry"),
+        ("doc", "has the plural \"docs\"", "doc_entry"),
+        ("helper", "has the plural \"helpers\"", "helper_entry"),
+        (
+            "aggregate_root",
+            "a name the generated code already uses",
+            "aggregate_root_entry",
+        ),
+        ("column", "would name its type Column", "column_entry"),
+        ("database", "would name its type Database", "database_entry"),
+        (
+            "collection",
+            "would name its type Collection",
+            "collection_entry",
+        ),
+        ("string", "would name its type String", "string_entry"),
+        // Modules and types of the split persistence crates and the events.
+        ("record", "a name the generated code already uses", "record_entry"),
+        ("domain", "would name one of its types DomainEvent", "domain_entry"),
+        ("invalid", "would name one of its types InvalidRecord", "invalid_entry"),
+        ("app", "would name one of its types AppState", "app_entry"),
+        ("chrono", "is the name of a crate", "chrono_entry"),
+        ("a", "has one letter", "a_entry"),
+        (
+            "seaql_migration",
+            "the table in which SeaORM records",
+            "seaql_migration_entry",
+        ),
         ("Order", "is not snake_case", "order"),
         ("PurchaseInvoice", "is not snake_case", "purchase_invoice"),
         ("purchase__invoice", "is not snake_case", "purchase_invoice"),
