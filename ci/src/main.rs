@@ -2,7 +2,7 @@
 //!
 //! Run from anywhere in the repository (the alias lives in `.cargo/config.toml`):
 //! `cargo xtask new <name>`, `cargo xtask services`, `cargo xtask matrix`,
-//! `cargo xtask cli-check`.
+//! `cargo xtask names`, `cargo xtask cli-check`.
 //! Argument parsing is hand-written to keep the harness's dependency graph (and so its
 //! first build in CI) small.
 
@@ -11,7 +11,9 @@ mod combos;
 mod file_set;
 mod fuzz;
 mod generate;
+mod layers;
 mod matrix;
+mod names;
 mod paths;
 mod pty;
 mod report;
@@ -44,6 +46,12 @@ commands:
         Several --only flags select the union. --keep-going runs a combination's remaining
         steps after a failing one (generation failures always stop the combination).
         Work directory: $TEMPLATE_CACHE_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-service-template.
+  names [--only TEXT]...
+        Generate with unusual aggregate names that the pre-hook accepts (two letters, a
+        digit, irregular plurals, a long name, names next to reserved ones) and compile each
+        with `cargo check --all-targets` against one backend family, sharing the matrix's
+        work directory and target directory. --only keeps the names containing TEXT or
+        checked with database TEXT.
   cli-check
         The template through the real `cargo generate` CLI (cargo-generate 0.23.14,
         installed once into the work directory): template sources rustfmt-clean for any
@@ -101,8 +109,12 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
                 bail!("`services` takes no arguments (got `{extra}`)\n\n{USAGE}");
             }
             let endpoints = services::ensure(services::Service::ALL, &paths::cache_dir()?);
+            // Standard output is for `eval`: the URLs as they are, passwords included.
             for line in endpoints.env_lines() {
                 println!("{line}");
+            }
+            for running in endpoints.left_running() {
+                eprintln!("left running: {running}");
             }
             Ok(if endpoints.failures.is_empty() {
                 ExitCode::SUCCESS
@@ -114,6 +126,15 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
             let options = parse_matrix(rest)?;
             let all_passed = matrix::run(&paths::repo_root(), &options)?;
             Ok(if all_passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        "names" => {
+            let filters = parse_only("names", rest)?;
+            let cache = paths::cache_dir()?;
+            Ok(if names::run(&paths::repo_root(), &cache, &filters)? {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -230,6 +251,20 @@ fn parse_matrix(args: &[String]) -> Result<matrix::Options> {
     Ok(options)
 }
 
+/// The `--only` values of a command that takes nothing else.
+fn parse_only(command: &str, args: &[String]) -> Result<Vec<String>> {
+    let mut filters = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--only" => filters.push(option_value(flag, inline, &mut iter)?.to_owned()),
+            _ => bail!("unknown argument `{arg}` for `{command}`\n\n{USAGE}"),
+        }
+    }
+    Ok(filters)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +337,15 @@ mod tests {
         assert!(options.keep_going);
         assert!(parse_matrix(&strings(&["--only"])).is_err());
         assert!(parse_matrix(&strings(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn names_collects_filters_only() {
+        let filters = parse_only("names", &strings(&["--only", "mongodb", "--only=ox"])).unwrap();
+        assert_eq!(filters, ["mongodb", "ox"]);
+        let error = parse_only("names", &strings(&["--keep-going"]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("for `names`"), "{error}");
     }
 }

@@ -17,11 +17,6 @@ use crate::report::{CombinationReport, MatrixReport, STEPS, Status, StepReport};
 use crate::residue;
 use crate::services::{self, Endpoints};
 
-/// The project name of every generated combination. Hyphenated so that the kebab-case →
-/// snake_case derivations (`crate_name`, crate prefixes) are exercised, and unrelated to
-/// any aggregate name so that a mix-up between the two shows.
-pub const PROJECT_NAME: &str = "acme-shop";
-
 /// Lines of a failing step's log printed on the terminal.
 const LOG_TAIL_LINES: usize = 60;
 
@@ -64,8 +59,8 @@ pub fn run(repo: &Path, options: &Options) -> Result<bool> {
     let needed: BTreeSet<services::Service> =
         selected.iter().flat_map(services::needed_by).collect();
     let needed: Vec<services::Service> = needed.into_iter().collect();
-    let endpoints = services::ensure(&needed, &cache);
-    for line in endpoints.env_lines() {
+    let mut endpoints = services::ensure(&needed, &cache);
+    for line in endpoints.masked_env_lines() {
         println!("{line}");
     }
     println!(
@@ -93,6 +88,7 @@ pub fn run(repo: &Path, options: &Options) -> Result<bool> {
         reports.push(run_combination(&run, combination));
     }
 
+    endpoints.stop_started();
     let report = MatrixReport::new(reports, started.elapsed().as_secs_f64());
     println!("\n{}", report.text_table());
     // The summary line comes last whatever happens to the report files.
@@ -115,7 +111,7 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
     let unavailable = run.endpoints.unavailable_for(combination);
     let run_dir = run.cache.join("runs").join(&combination.name);
     let log_dir = run.cache.join("logs").join(&combination.name);
-    let project_dir = run_dir.join(PROJECT_NAME);
+    let project_dir = run_dir.join(&combination.project);
     // Logs of an earlier run must not be mistaken for this one's.
     let _ = remove_dir(&log_dir);
     let mut steps = Vec::new();
@@ -142,6 +138,12 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
             "generate" => generate(combination, &run_dir, &log),
             "residue" => check_residue(run, &project_dir, &log),
             "file-set" => check_file_set(run, combination, &project_dir, &log),
+            "layers" => crate::layers::check(
+                &project_dir,
+                &combination.project,
+                &run.cache.join("target"),
+                &log,
+            ),
             "fmt" => cargo(
                 run,
                 combination,
@@ -156,10 +158,19 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
                 &log,
                 &["clippy", "--all-targets", "--", "-D", "warnings"],
             ),
+            // Broken intra-doc links and other rustdoc warnings fail the step.
+            "doc" => cargo_with_env(
+                run,
+                combination,
+                &project_dir,
+                &log,
+                &["doc", "--no-deps"],
+                &[("RUSTDOCFLAGS", "-D warnings")],
+            ),
             "test" => cargo(run, combination, &project_dir, &log, &["test"]),
             "fuzz" => crate::fuzz::run(
                 &project_dir,
-                PROJECT_NAME,
+                &combination.project,
                 combination,
                 run.endpoints,
                 run.cache,
@@ -199,6 +210,7 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
             .values
             .iter()
             .map(|(key, value)| format!("{key}={value}"))
+            .chain([format!("project {}", combination.project)])
             .collect(),
         project_dir,
         passed: unavailable.is_none() && steps.iter().all(|step| step.status == Status::Passed),
@@ -247,7 +259,7 @@ fn generate(combination: &Combination, run_dir: &Path, log: &Path) -> Result<boo
     // `cargo fmt --check` below catches an unformatted template file instead of
     // cargo-generate's formatting hiding it.
     command
-        .args(["new", PROJECT_NAME, "--no-fmt", "--dest"])
+        .args(["new", combination.project.as_str(), "--no-fmt", "--dest"])
         .arg(run_dir);
     for (key, value) in &combination.values {
         command.arg("-d").arg(format!("{key}={value}"));
@@ -280,7 +292,9 @@ fn check_file_set(
     project: &Path,
     log: &Path,
 ) -> Result<bool> {
-    let violations = run.file_set.check(project, combination, PROJECT_NAME);
+    let violations = run
+        .file_set
+        .check(project, combination, &combination.project);
     let mut text = format!(
         "File set of {} against {}\n",
         project.display(),
@@ -303,8 +317,20 @@ fn cargo(
     log: &Path,
     args: &[&str],
 ) -> Result<bool> {
+    cargo_with_env(run, combination, project, log, args, &[])
+}
+
+/// [`cargo`] with more environment variables.
+fn cargo_with_env(
+    run: &Run<'_>,
+    combination: &Combination,
+    project: &Path,
+    log: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<bool> {
     let mut command = cargo_command(project, &run.cache.join("target"));
-    command.args(args);
+    command.args(args).envs(env.iter().copied());
     for var in services::TEST_ENV_VARS {
         command.env_remove(var);
     }
@@ -339,10 +365,11 @@ pub fn run_logged(mut command: Command, log: &Path) -> Result<bool> {
     }
     for (key, value) in command.get_envs() {
         if let Some(value) = value {
+            // Test URLs may carry a password; the log gets it masked.
             line.push_str(&format!(
                 " {}={}",
                 key.to_string_lossy(),
-                value.to_string_lossy()
+                services::mask_password(&value.to_string_lossy())
             ));
         }
     }

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// The steps of one combination, in order.
-pub const STEPS: [&str; 7] = [
-    "generate", "residue", "file-set", "fmt", "clippy", "test", "fuzz",
+pub const STEPS: [&str; 9] = [
+    "generate", "residue", "file-set", "layers", "fmt", "clippy", "doc", "test", "fuzz",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
