@@ -67,6 +67,10 @@ const REFUSALS: &[(&str, &str, &str)] = &[
         "status_entry",
     ),
     ("categories", "looks plural", "category"),
+    ("column", "would name its type Column", "column_entry"),
+    ("metric", "has the plural \"metrics\"", "metric_entry"),
+    ("chrono", "is the name of a crate", "chrono_entry"),
+    ("x", "has one letter", "x_entry"),
 ];
 
 /// How long one prompt of the interactive run may take to appear.

@@ -6,10 +6,29 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail, ensure};
 
-/// Combinations run in addition to the cartesian product: each entry overrides some options,
-/// every other option keeps its default. Free-text placeholders (like `aggregate`) are not
-/// part of the product, so this is where the matrix exercises non-default names.
-pub const EXTRA_COMBINATIONS: &[&[(&str, &str)]] = &[&[("aggregate", "purchase_invoice")]];
+/// The project name of the product's combinations. Hyphenated so that the kebab-case →
+/// snake_case derivations (`crate_name`, crate prefixes) are exercised, and unrelated to
+/// any aggregate name so that a mix-up between the two shows.
+pub const PROJECT_NAME: &str = "acme-shop";
+
+/// A combination run in addition to the cartesian product.
+#[derive(Debug, Clone, Copy)]
+pub struct Extra {
+    /// Its project name.
+    pub project: &'static str,
+    /// The options it overrides; every other option keeps its default.
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// Combinations run in addition to the cartesian product. Free-text placeholders (like
+/// `aggregate`) are not part of the product, so this is where the matrix exercises
+/// non-default names: here another aggregate (two words) in a project whose name is one
+/// word, sorts elsewhere among the crates the generated code imports, and is its own
+/// crate name (`orders`, where `acme-shop` becomes `acme_shop`).
+pub const EXTRA_COMBINATIONS: &[Extra] = &[Extra {
+    project: "orders",
+    options: &[("aggregate", "purchase_invoice")],
+}];
 
 /// Combinations that share this option's value run next to each other, because they share
 /// most of their dependency builds in the common `CARGO_TARGET_DIR`.
@@ -212,18 +231,24 @@ fn parse_placeholder(name: &str, spec: &toml::Value) -> Result<Placeholder> {
     Ok(placeholder)
 }
 
-/// One set of option values, in placeholder order.
+/// One set of option values, in placeholder order, and the project name to generate with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Combination {
     /// Short, unique, directory-safe name, e.g. `postgres-no-migrations`.
     pub name: String,
     pub values: Vec<(String, String)>,
+    /// The project (`cargo generate --name`): [`PROJECT_NAME`] unless an extra says otherwise.
+    pub project: String,
 }
 
 impl Combination {
-    fn new(config: &TemplateConfig, values: Vec<(String, String)>) -> Self {
+    fn new(config: &TemplateConfig, values: Vec<(String, String)>, project: &str) -> Self {
         let name = short_name(config, &values);
-        Self { name, values }
+        Self {
+            name,
+            values,
+            project: project.to_owned(),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -233,7 +258,8 @@ impl Combination {
             .map(|(_, value)| value.as_str())
     }
 
-    /// `key=value,key=value` in placeholder order.
+    /// `key=value,key=value` in placeholder order, then the project name if it is not the
+    /// default one.
     pub fn spec(&self) -> String {
         let mut spec = String::new();
         for (index, (key, value)) in self.values.iter().enumerate() {
@@ -241,6 +267,9 @@ impl Combination {
                 spec.push(',');
             }
             let _ = write!(spec, "{key}={value}");
+        }
+        if self.project != PROJECT_NAME {
+            let _ = write!(spec, " (project {})", self.project);
         }
         spec
     }
@@ -276,7 +305,7 @@ pub fn expand(config: &TemplateConfig) -> Result<Vec<Combination>> {
     expand_with(config, EXTRA_COMBINATIONS)
 }
 
-fn expand_with(config: &TemplateConfig, extras: &[&[(&str, &str)]]) -> Result<Vec<Combination>> {
+fn expand_with(config: &TemplateConfig, extras: &[Extra]) -> Result<Vec<Combination>> {
     let mut rows: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for placeholder in &config.placeholders {
         let values = placeholder.matrix_values()?;
@@ -293,10 +322,11 @@ fn expand_with(config: &TemplateConfig, extras: &[&[(&str, &str)]]) -> Result<Ve
     }
     let mut combinations: Vec<Combination> = rows
         .into_iter()
-        .map(|values| Combination::new(config, values))
+        .map(|values| Combination::new(config, values, PROJECT_NAME))
         .collect();
 
-    for overrides in extras {
+    for extra in extras {
+        let overrides = extra.options;
         let mut values = Vec::new();
         for placeholder in &config.placeholders {
             let value = match overrides.iter().find(|(key, _)| *key == placeholder.name) {
@@ -305,12 +335,12 @@ fn expand_with(config: &TemplateConfig, extras: &[&[(&str, &str)]]) -> Result<Ve
             };
             values.push((placeholder.name.clone(), value));
         }
-        for (key, value) in *overrides {
+        for (key, value) in overrides {
             config
                 .check(key, value)
                 .context("in EXTRA_COMBINATIONS (ci/src/combos.rs)")?;
         }
-        let combination = Combination::new(config, values);
+        let combination = Combination::new(config, values, extra.project);
         if !combinations.contains(&combination) {
             combinations.push(combination);
         }
@@ -478,13 +508,15 @@ default = "order"
         let extra = &combinations[4];
         assert_eq!(
             extra.spec(),
-            "database=sqlite,message_bus=none,migrations=true,aggregate=purchase_invoice"
+            "database=sqlite,message_bus=none,migrations=true,aggregate=purchase_invoice \
+             (project orders)"
         );
+        assert_eq!(extra.project, "orders");
         assert!(
             combinations
                 .iter()
                 .filter(|c| c.name != extra.name)
-                .all(|c| c.get("aggregate") == Some("order"))
+                .all(|c| c.get("aggregate") == Some("order") && c.project == PROJECT_NAME)
         );
     }
 
@@ -505,16 +537,20 @@ default = "order"
     #[test]
     fn extras_are_validated_and_deduplicated() {
         let config = config();
-        let duplicate = expand_with(&config, &[&[("database", "postgres")]]).unwrap();
+        let extra = |options| Extra {
+            project: PROJECT_NAME,
+            options,
+        };
+        let duplicate = expand_with(&config, &[extra(&[("database", "postgres")])]).unwrap();
         assert_eq!(duplicate.len(), 12);
         let unknown = format!(
             "{:#}",
-            expand_with(&config, &[&[("databse", "postgres")]]).unwrap_err()
+            expand_with(&config, &[extra(&[("databse", "postgres")])]).unwrap_err()
         );
         assert!(unknown.contains("unknown option `databse`"), "{unknown}");
         let bad = format!(
             "{:#}",
-            expand_with(&config, &[&[("aggregate", "Bad Name")]]).unwrap_err()
+            expand_with(&config, &[extra(&[("aggregate", "Bad Name")])]).unwrap_err()
         );
         assert!(bad.contains("does not match the required pattern"), "{bad}");
     }

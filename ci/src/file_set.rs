@@ -32,26 +32,35 @@ struct RawRule {
     paths: Vec<String>,
     #[serde(default)]
     when: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    never: bool,
 }
 
-/// A set of paths that must exist exactly when `when` holds (always, if `when` is empty).
+/// A set of paths that must exist exactly when `when` holds (always, if `when` is empty), or
+/// never, if `never` is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub paths: Vec<String>,
     /// Every option must have one of its listed values.
     pub when: Vec<(String, Vec<String>)>,
+    /// No combination may contain the paths.
+    pub never: bool,
 }
 
 impl Rule {
     pub fn applies(&self, combination: &Combination) -> bool {
-        self.when.iter().all(|(key, values)| {
-            combination
-                .get(key)
-                .is_some_and(|value| values.iter().any(|allowed| allowed == value))
-        })
+        !self.never
+            && self.when.iter().all(|(key, values)| {
+                combination
+                    .get(key)
+                    .is_some_and(|value| values.iter().any(|allowed| allowed == value))
+            })
     }
 
     fn condition(&self) -> String {
+        if self.never {
+            return "never".to_owned();
+        }
         if self.when.is_empty() {
             return "always".to_owned();
         }
@@ -151,6 +160,10 @@ impl FileSet {
 
 fn validate_rule(raw: RawRule, config: &TemplateConfig) -> Result<Rule> {
     ensure!(!raw.paths.is_empty(), "`paths` is empty");
+    ensure!(
+        !raw.never || raw.when.is_empty(),
+        "a rule with `never = true` cannot also have `when`"
+    );
     let mut when = Vec::new();
     for (key, value) in raw.when {
         let values: Vec<String> = match value {
@@ -179,6 +192,7 @@ fn validate_rule(raw: RawRule, config: &TemplateConfig) -> Result<Rule> {
     Ok(Rule {
         paths: raw.paths,
         when,
+        never: raw.never,
     })
 }
 
@@ -363,6 +377,28 @@ close = "}}"
             violations[0].path,
             "crates/entity-model/src/purchase_invoice.rs"
         );
+    }
+
+    #[test]
+    fn never_rules_hold_for_no_combination() {
+        let rules = "[[rule]]\npaths = [\"src/tmp/\"]\nnever = true\n";
+        let rules = FileSet::parse(rules, &config()).unwrap();
+        let clean = project(&["Cargo.toml"]);
+        let left = project(&["src/tmp/"]);
+        for database in ["sqlite", "postgres", "mysql"] {
+            let combination = combination(database, "true", "order");
+            assert_eq!(rules.check(&clean, &combination, "acme-shop"), []);
+            let violations = rules.check(&left, &combination, "acme-shop");
+            assert_eq!(
+                violations[0].to_string(),
+                "src/tmp/: present but not expected (expected when: never)"
+            );
+        }
+        std::fs::remove_dir_all(&clean).unwrap();
+        std::fs::remove_dir_all(&left).unwrap();
+        let both = "[[rule]]\npaths = [\"a\"]\nnever = true\nwhen = { migrations = true }\n";
+        let error = format!("{:#}", FileSet::parse(both, &config()).unwrap_err());
+        assert!(error.contains("cannot also have `when`"), "{error}");
     }
 
     #[test]

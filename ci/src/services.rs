@@ -1,6 +1,14 @@
 //! The servers the generated projects' tests talk to: use what answers, start what is
 //! installed, install (Debian/apt) what is missing. There is no Docker on the CI machines,
 //! so the harness manages the servers itself.
+//!
+//! Every change to the machine is announced on stderr before it is made (lines starting
+//! with `xtask: changing this machine:`) and kept to what the tests need: packages are
+//! installed only when missing, PostgreSQL's password-less local access and MariaDB's
+//! password-less root over local TCP are set up only on servers this harness has just
+//! installed, and the MongoDB-compatible test server (SecantusDB, pinned, in a virtualenv
+//! of the work directory) is stopped again by `matrix` when it started it. URLs are
+//! written to logs and the terminal with their password masked.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -144,6 +152,8 @@ pub fn test_env(
 pub struct Endpoints {
     urls: BTreeMap<Service, String>,
     pub failures: BTreeMap<Service, String>,
+    /// Server processes this run started itself (not system services), by process id.
+    started: Vec<(Service, u32)>,
 }
 
 impl Endpoints {
@@ -151,12 +161,54 @@ impl Endpoints {
         self.urls.get(&service).map(String::as_str)
     }
 
-    /// `TEST_POSTGRES_URL=…` lines, in a form `eval "$(cargo xtask services)"` accepts.
+    /// `TEST_POSTGRES_URL=…` lines, in a form `eval "$(cargo xtask services)"` accepts:
+    /// passwords included, for a shell, not a log.
     pub fn env_lines(&self) -> Vec<String> {
         self.urls
             .iter()
             .map(|(service, url)| format!("{}={url}", service.env_var()))
             .collect()
+    }
+
+    /// [`Self::env_lines`] with passwords masked, for logs and the matrix's output.
+    pub fn masked_env_lines(&self) -> Vec<String> {
+        self.urls
+            .iter()
+            .map(|(service, url)| format!("{}={}", service.env_var(), mask_password(url)))
+            .collect()
+    }
+
+    /// What this run started and leaves running, with how to stop it.
+    pub fn left_running(&self) -> Vec<String> {
+        self.started
+            .iter()
+            .map(|(service, pid)| {
+                format!(
+                    "{} (process group {pid}): stop it with `kill -TERM -{pid}`",
+                    service.label()
+                )
+            })
+            .collect()
+    }
+
+    /// Stops the server processes this run started, so that the machine is left as found.
+    pub fn stop_started(&mut self) {
+        for (service, pid) in self.started.drain(..) {
+            announce(&format!(
+                "stopping {}, which this run started (process group {pid})",
+                service.label()
+            ));
+            let group = format!("-{pid}");
+            let stopped = Command::new("kill")
+                .args(["-TERM", "--", &group])
+                .status()
+                .is_ok_and(|status| status.success());
+            if !stopped {
+                eprintln!(
+                    "warning: cannot stop process group {pid}; stop it with `kill -TERM -{pid}`"
+                );
+            }
+        }
     }
 
     /// Why `combination` cannot run, if one of its servers is unreachable.
@@ -177,8 +229,11 @@ pub fn ensure(services: &[Service], cache: &Path) -> Endpoints {
     let mut endpoints = Endpoints::default();
     for &service in services {
         match ensure_one(service, cache, &mut host) {
-            Ok(url) => {
+            Ok((url, started)) => {
                 endpoints.urls.insert(service, url);
+                if let Some(pid) = started {
+                    endpoints.started.push((service, pid));
+                }
             }
             Err(error) => {
                 let message = format!("cannot make {} reachable: {error:#}", service.label());
@@ -190,17 +245,19 @@ pub fn ensure(services: &[Service], cache: &Path) -> Endpoints {
     endpoints
 }
 
-fn ensure_one(service: Service, cache: &Path, host: &mut Host) -> Result<String> {
+/// The server's URL, and the process id of the server when this run started one itself.
+fn ensure_one(service: Service, cache: &Path, host: &mut Host) -> Result<(String, Option<u32>)> {
     let (url, from_env) = service.configured_url();
     let (address, port) = socket_target(&url, service.default_port())?;
     if answers(&address, port) {
         eprintln!("{}: {address}:{port} answers", service.label());
-        return Ok(url);
+        return Ok((url, None));
     }
+    let masked = mask_password(&url);
     let origin = if from_env {
-        format!("{}={url} (from the environment)", service.env_var())
+        format!("{}={masked} (from the environment)", service.env_var())
     } else {
-        url.clone()
+        masked
     };
     ensure!(
         is_local(&address),
@@ -216,16 +273,40 @@ fn ensure_one(service: Service, cache: &Path, host: &mut Host) -> Result<String>
         "{}: nothing answers on {address}:{port}; starting it",
         service.label()
     );
-    match service {
-        Service::Postgres => start_postgres(host, &address, port)?,
-        Service::Mysql => start_mariadb(host, &address, port)?,
-        Service::Rabbitmq => start_rabbitmq(host, &address, port)?,
-        Service::Mongodb => start_secantusdb(host, cache, &address, port)?,
-    }
+    let started = match service {
+        Service::Postgres => start_postgres(host, &address, port).map(|()| None)?,
+        Service::Mysql => start_mariadb(host, &address, port).map(|()| None)?,
+        Service::Rabbitmq => start_rabbitmq(host, &address, port).map(|()| None)?,
+        Service::Mongodb => Some(start_secantusdb(host, cache, &address, port)?),
+    };
     wait_until_answers(&address, port, service.ready_timeout())
         .with_context(|| format!("{} did not come up", service.label()))?;
     eprintln!("{}: {address}:{port} answers", service.label());
-    Ok(url)
+    Ok((url, started))
+}
+
+/// Says on stderr what the harness is about to change on this machine.
+fn announce(change: &str) {
+    eprintln!("xtask: changing this machine: {change}");
+}
+
+/// `url` with the password of its user info replaced by `***`
+/// (`amqp://guest:***@127.0.0.1:5672/%2f`); URLs without one are returned unchanged.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((user_info, hosts)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, password)) if !password.is_empty() => {
+            format!("{scheme}://{user}:***@{hosts}{tail}")
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `host` and `port` of a server URL (the first host of a list; userinfo, path and query
@@ -326,6 +407,10 @@ impl Host {
             run(&mut update, "apt-get update")?;
             self.apt_updated = true;
         }
+        announce(&format!(
+            "installing the system package(s) {} with apt-get (they stay installed)",
+            packages.join(", ")
+        ));
         let mut argv = vec![
             "env",
             "DEBIAN_FRONTEND=noninteractive",
@@ -427,6 +512,10 @@ fn start_postgres(host: &mut Host, address: &str, port: u16) -> Result<()> {
     } else {
         "start"
     };
+    announce(&format!(
+        "{action} PostgreSQL {version} (cluster main); it keeps running after this run \
+         (stop: pg_ctlcluster {version} main stop)"
+    ));
     let mut command = host.privileged(&[
         &program("pg_ctlcluster")?,
         "--skip-systemctl-redirect",
@@ -440,22 +529,24 @@ fn start_postgres(host: &mut Host, address: &str, port: u16) -> Result<()> {
     )
 }
 
-/// A fresh Debian cluster asks for passwords on TCP; the test URL has none. Only applied
-/// to clusters this harness installed or created.
+/// A fresh Debian cluster asks for passwords on TCP; the test URL (user `postgres`) has
+/// none. Only applied to clusters this harness installed or created, and only for the
+/// user `postgres` from this machine's loopback addresses.
 fn trust_local_connections(host: &mut Host, pg_hba: &Path) -> Result<()> {
     let current = std::fs::read_to_string(pg_hba)
         .with_context(|| format!("cannot read {}", pg_hba.display()))?;
-    if current.contains("host all all 127.0.0.1/32 trust") {
+    if current.contains("host all postgres 127.0.0.1/32 trust") {
         return Ok(());
     }
     let content = format!(
-        "# Added by `cargo xtask services`: password-less local TCP for the template's tests.\n\
-         host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n{current}"
+        "# Added by `cargo xtask`: the template's tests connect as postgres without a password.\n\
+         host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust\n{current}"
     );
-    eprintln!(
-        "+ allowing password-less local connections in {}",
+    announce(&format!(
+        "{} (a cluster this run created): user postgres may connect from 127.0.0.1 and ::1 \
+         without a password, as the test URL does",
         pg_hba.display()
-    );
+    ));
     host.write_file(pg_hba, &content)
 }
 
@@ -475,6 +566,10 @@ fn start_mariadb(host: &mut Host, address: &str, port: u16) -> Result<()> {
         let mut run_dir =
             host.privileged(&["install", "-d", "-o", "mysql", "-g", "mysql", "/run/mysqld"]);
         run(&mut run_dir, "create /run/mysqld")?;
+        announce(&format!(
+            "starting MariaDB ({daemon}); it keeps running after this run \
+             (stop: start-stop-daemon --stop --exec {daemon})"
+        ));
         let mut start = host.privileged(&[
             &program("start-stop-daemon")?,
             "--start",
@@ -491,6 +586,14 @@ fn start_mariadb(host: &mut Host, address: &str, port: u16) -> Result<()> {
         // Debian's root account authenticates through the unix socket only; the test URL
         // connects as root over TCP without a password.
         wait_until_answers(address, port, Service::Mysql.ready_timeout())?;
+        // MariaDB resolves a TCP client on 127.0.0.1 to `localhost`, so the account that
+        // matches is root@localhost: it has to accept the empty password too (measured on
+        // 10.11; a root@127.0.0.1 account alone is not used).
+        announce(
+            "MariaDB (installed by this run): root@localhost and root@127.0.0.1 may log in \
+             with an empty password (root@localhost also still through the unix socket), \
+             as the test URL does over local TCP",
+        );
         let mut grant = host.privileged(&[
             &program("mariadb")?,
             "-uroot",
@@ -511,6 +614,7 @@ fn start_rabbitmq(host: &mut Host, address: &str, port: u16) -> Result<()> {
     if answers(address, port) {
         return Ok(());
     }
+    announce("starting RabbitMQ; it keeps running after this run (stop: rabbitmqctl stop)");
     let mut start = host.privileged(&[&program("rabbitmq-server")?, "-detached"]);
     run(&mut start, "rabbitmq-server -detached")?;
     // Best effort: waits for the broker application, not just the Erlang node; the port
@@ -532,8 +636,9 @@ pub const SECANTUSDB: &str = "secantusdb==0.7.0b3";
 
 /// SecantusDB: a MongoDB-wire-compatible server from PyPI (there is no MongoDB package in
 /// the reachable registries). Installed once into a virtualenv in the cache directory,
-/// started detached with in-memory storage; its output goes to `secantusdb.log`.
-fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> Result<()> {
+/// started detached with in-memory storage; its output goes to `secantusdb.log`. Returns
+/// its process id, which is also its process group's.
+fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> Result<u32> {
     let server = python_tool(host, cache, SECANTUSDB, "secantusd-py")?;
     let log_path = cache.join("secantusdb.log");
     let log = OpenOptions::new()
@@ -570,10 +675,14 @@ fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> 
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
-    eprintln!(
-        "+ {} --host {address} --port {port} --storage-path :memory: (log: {})",
-        server.display(),
+    announce(&format!(
+        "starting {SECANTUSDB} on {address}:{port} with in-memory storage (log: {}); \
+         `matrix` stops it when done, `services` leaves it running",
         log_path.display()
+    ));
+    eprintln!(
+        "+ {} --host {address} --port {port} --storage-path :memory:",
+        server.display()
     );
     let mut child = command
         .spawn()
@@ -581,7 +690,7 @@ fn start_secantusdb(host: &mut Host, cache: &Path, address: &str, port: u16) -> 
     let deadline = Instant::now() + Service::Mongodb.ready_timeout();
     while Instant::now() < deadline {
         if answers(address, port) {
-            return Ok(());
+            return Ok(child.id());
         }
         if let Some(status) = child.try_wait()? {
             bail!(
@@ -624,6 +733,9 @@ pub fn python_tool(
             run(&mut create, &format!("python3 -m venv {venv_text}"))?;
         }
     }
+    announce(&format!(
+        "installing {requirement} from PyPI into {venv_text} (the work directory, not the system)"
+    ));
     let started = Instant::now();
     let mut install = Command::new(&pip);
     install.args([
@@ -719,6 +831,44 @@ mod tests {
                 "TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f",
                 "TEST_MONGODB_URL=mongodb://127.0.0.1:27017/?directConnection=true",
             ]
+        );
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let cases = [
+            (
+                "amqp://guest:guest@127.0.0.1:5672/%2f",
+                "amqp://guest:***@127.0.0.1:5672/%2f",
+            ),
+            (
+                "postgres://app:s3cr:et@db:5432/x?a=b@c",
+                "postgres://app:***@db:5432/x?a=b@c",
+            ),
+            (
+                "mongodb://u:p@a:1,b:2/?replicaSet=rs",
+                "mongodb://u:***@a:1,b:2/?replicaSet=rs",
+            ),
+            (
+                "postgres://postgres@127.0.0.1:5432",
+                "postgres://postgres@127.0.0.1:5432",
+            ),
+            (
+                "mongodb://127.0.0.1:27017/?directConnection=true",
+                "mongodb://127.0.0.1:27017/?directConnection=true",
+            ),
+            ("not a url", "not a url"),
+        ];
+        for (url, masked) in cases {
+            assert_eq!(mask_password(url), masked, "{url}");
+        }
+        let mut endpoints = Endpoints::default();
+        endpoints
+            .urls
+            .insert(Service::Rabbitmq, Service::Rabbitmq.default_url().into());
+        assert_eq!(
+            endpoints.masked_env_lines(),
+            ["TEST_AMQP_URL=amqp://guest:***@127.0.0.1:5672/%2f"]
         );
     }
 
