@@ -9,7 +9,11 @@ use crate::config::StartupSettings;
 use crate::diagnostics::describe;
 use crate::readiness::ReadinessCheck;
 
+{%- if backend == "sql" %}
+use {{crate_name}}_migration::{Migrator, MigratorTrait, migrations_table_exists};
+{%- else %}
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
+{%- endif %}
 use {{crate_name}}_persistence_{{backend}}::Connection;
 
 /// Brings the schema to what this build expects: applies pending migrations.
@@ -52,6 +56,10 @@ impl SchemaCheck {
 
     /// Every migration of this build is applied.
     pub async fn is_current(&self) -> anyhow::Result<()> {
+{%- if backend == "sql" %}
+        let started = migrations_table_exists(&self.db).await?;
+        anyhow::ensure!(started, "no migration applied yet");
+{%- endif %}
         let pending = Migrator::get_pending_migrations(&self.db).await?;
         anyhow::ensure!(pending.is_empty(), "{} pending migration(s)", pending.len());
         Ok(())
