@@ -3,49 +3,74 @@ use chrono::{DateTime, Utc};
 use crate::Version;
 
 use crate::{{Aggregate}}Id;
-use crate::{{Aggregate}}Status;
+use crate::{{Aggregate}}Record;
 
 /// Something that happened to {{an_aggregate}}, recorded by the aggregate itself when it
 /// changes, and handed by the processor to the unit of work that saves the change.
+///
+/// Each event carries what a subscriber needs without calling back: the
+/// aggregate's id, the version the change stores, and (but for a deletion)
+/// every field as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum {{Aggregate}}Event {
-    Created {
-        id: {{Aggregate}}Id,
-        name: String,
-        amount_cents: i64,
-        occurred_at: DateTime<Utc>,
-    },
-    Updated {
-        id: {{Aggregate}}Id,
-        version: Version,
-        status: {{Aggregate}}Status,
-        occurred_at: DateTime<Utc>,
-    },
+    /// A new {{aggregate_title}}, at its first version.
+    Created({{Aggregate}}Record),
+    /// The writable fields replaced: the state as the save stores it.
+    Updated({{Aggregate}}Record),
+    /// Deleted; `version` is the one after the last stored version, so the
+    /// events of one {{aggregate_title}} have strictly growing versions.
     Deleted {
         id: {{Aggregate}}Id,
+        version: Version,
         occurred_at: DateTime<Utc>,
     },
 }
 
 impl {{Aggregate}}Event {
-    /// A stable name for logs and, later, message routing keys.
+    /// A stable name for logs.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Created { .. } => "{{Aggregate}}Created",
-            Self::Updated { .. } => "{{Aggregate}}Updated",
+            Self::Created(_) => "{{Aggregate}}Created",
+            Self::Updated(_) => "{{Aggregate}}Updated",
             Self::Deleted { .. } => "{{Aggregate}}Deleted",
         }
     }
 
-    pub fn aggregate_id(&self) -> {{Aggregate}}Id {
+    /// What happened, in one lowercase word: the last part of a routing key.
+    pub fn kind(&self) -> &'static str {
         match self {
-            Self::Created { id, .. } | Self::Updated { id, .. } | Self::Deleted { id, .. } => *id,
+            Self::Created(_) => "created",
+            Self::Updated(_) => "updated",
+            Self::Deleted { .. } => "deleted",
+        }
+    }
+
+    pub fn aggregate_id(&self) -> {{Aggregate}}Id {
+        let id = match self {
+            Self::Created(record) | Self::Updated(record) => record.id,
+            Self::Deleted { id, .. } => id.as_uuid(),
+        };
+        {{Aggregate}}Id::from_uuid(id)
+    }
+
+    /// The version of the aggregate this event leads to.
+    pub fn version(&self) -> Version {
+        match self {
+            Self::Created(record) | Self::Updated(record) => record.version,
+            Self::Deleted { version, .. } => *version,
+        }
+    }
+
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Created(record) | Self::Updated(record) => record.updated_at,
+            Self::Deleted { occurred_at, .. } => *occurred_at,
         }
     }
 }
 
 /// Every event of the service, whatever the aggregate: what a unit of work
-/// collects and, after its commit, makes known.
+/// collects and saves or announces with the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
     {{Aggregate}}({{Aggregate}}Event),
@@ -58,10 +83,37 @@ impl DomainEvent {
         }
     }
 
+    /// The aggregate type, in snake_case: the first part of a routing key.
+    pub fn aggregate_type(&self) -> &'static str {
+        match self {
+            Self::{{Aggregate}}(_) => "{{aggregate}}",
+        }
+    }
+
+    /// What happened: `created`, `updated` or `deleted`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::{{Aggregate}}(event) => event.kind(),
+        }
+    }
+
     /// The id of the aggregate it happened to.
     pub fn aggregate_id(&self) -> String {
         match self {
             Self::{{Aggregate}}(event) => event.aggregate_id().to_string(),
+        }
+    }
+
+    /// The version of the aggregate the event leads to.
+    pub fn version(&self) -> Version {
+        match self {
+            Self::{{Aggregate}}(event) => event.version(),
+        }
+    }
+
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::{{Aggregate}}(event) => event.occurred_at(),
         }
     }
 }

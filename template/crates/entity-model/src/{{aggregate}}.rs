@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{AggregateRoot, Amount, Description, DomainEvent, Name, Version, next_version};
 
 use crate::{{Aggregate}}Event;
+use crate::{{Aggregate}}Record;
 
 /// Identity of {{an_aggregate}}: a UUIDv7, so ids sort by creation time and index well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,12 +135,6 @@ impl {{Aggregate}} {
     ) -> Self {
         let id = {{Aggregate}}Id::generate();
         let now = truncate_to_millis(now);
-        let event = {{Aggregate}}Event::Created {
-            id,
-            name: name.as_str().to_owned(),
-            amount_cents: amount.cents(),
-            occurred_at: now,
-        };
         let state = {{Aggregate}}State {
             id,
             name,
@@ -150,6 +145,7 @@ impl {{Aggregate}} {
             created_at: now,
             updated_at: now,
         };
+        let event = {{Aggregate}}Event::Created((&state).into());
         Self {
             state,
             events: vec![event],
@@ -184,12 +180,8 @@ impl {{Aggregate}} {
         self.state.status = changes.status;
         self.state.amount = changes.amount;
         self.state.updated_at = now;
-        self.events.push({{Aggregate}}Event::Updated {
-            id: self.state.id,
-            version: next_version(self.state.version),
-            status: self.state.status,
-            occurred_at: now,
-        });
+        let saved = {{Aggregate}}Record::from(&self.state.saved());
+        self.events.push({{Aggregate}}Event::Updated(saved));
         Ok(())
     }
 
@@ -197,6 +189,7 @@ impl {{Aggregate}} {
     pub fn delete(&mut self, now: DateTime<Utc>) {
         self.events.push({{Aggregate}}Event::Deleted {
             id: self.state.id,
+            version: next_version(self.state.version),
             occurred_at: truncate_to_millis(now),
         });
     }
@@ -289,6 +282,10 @@ mod tests {
         let events = aggregate.take_events();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].name(), "{{Aggregate}}Created");
+        let {{Aggregate}}Event::Created(record) = &events[0] else {
+            panic!("expected Created, got {:?}", events[0]);
+        };
+        assert_eq!(record, &{{Aggregate}}Record::from(aggregate.state()));
         assert!(aggregate.take_events().is_empty(), "events are taken once");
     }
 
@@ -302,6 +299,25 @@ mod tests {
         assert_eq!(aggregate.amount().cents(), 99);
         let events = aggregate.take_events();
         assert_eq!(events[0].name(), "{{Aggregate}}Updated");
+        // The event carries the new values and the version the save stores.
+        let {{Aggregate}}Event::Updated(record) = &events[0] else {
+            panic!("expected Updated, got {:?}", events[0]);
+        };
+        assert_eq!(record.name, "Chair");
+        assert_eq!(record.status, "active");
+        assert_eq!(record.amount_cents, 99);
+        assert_eq!(record.version, 2);
+    }
+
+    #[test]
+    fn delete_records_the_next_version() {
+        let mut aggregate = new_draft();
+        aggregate.take_events();
+        aggregate.delete(Utc::now());
+        let events = aggregate.take_events();
+        assert_eq!(events[0].kind(), "deleted");
+        assert_eq!(events[0].version(), 2);
+        assert_eq!(events[0].aggregate_id(), aggregate.id());
     }
 
     #[test]

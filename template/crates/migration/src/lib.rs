@@ -22,6 +22,9 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 
 mod m20260101_000001_create_{{aggregates}};
 mod m20260101_000002_index_{{aggregates}}_status;
+{%- if message_bus == "rabbitmq" %}
+mod m20260101_000003_create_outbox_messages;
+{%- endif %}
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -44,6 +47,9 @@ impl MigratorTrait for Migrator {
             // Oldest first; append new migrations, never reorder.
             Box::new(m20260101_000001_create_{{aggregates}}::Migration),
             Box::new(m20260101_000002_index_{{aggregates}}_status::Migration),
+{%- if message_bus == "rabbitmq" %}
+            Box::new(m20260101_000003_create_outbox_messages::Migration),
+{%- endif %}
         ]
     }
 }

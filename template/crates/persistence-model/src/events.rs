@@ -1,4 +1,26 @@
 use {{crate_name}}_entity_model::DomainEvent;
+{%- if message_bus == "rabbitmq" %}
+
+use crate::OutboxMessage;
+
+/// The domain events a unit of work collected. Every implementation keeps
+/// them here and writes them to its outbox in the same transaction as the
+/// change, so none can announce a change that was rolled back, and none of a
+/// committed change is lost.
+#[derive(Debug, Default)]
+pub struct PendingEvents(Vec<DomainEvent>);
+
+impl PendingEvents {
+    pub fn record(&mut self, events: Vec<DomainEvent>) {
+        self.0.extend(events);
+    }
+
+    /// One outbox message per event, in the order they were recorded.
+    pub fn to_outbox(&self) -> Vec<OutboxMessage> {
+        self.0.iter().map(OutboxMessage::new).collect()
+    }
+}
+{%- else %}
 
 /// The domain events a unit of work collected, made known when, and only
 /// when, it commits: every implementation keeps them here, so none can
@@ -20,3 +42,4 @@ impl PendingEvents {
         }
     }
 }
+{%- endif %}

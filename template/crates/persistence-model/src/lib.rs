@@ -12,6 +12,9 @@
 
 mod error;
 mod events;
+{%- if message_bus == "rabbitmq" %}
+mod outbox;
+{%- endif %}
 mod repository;
 mod specification;
 mod store;
@@ -20,13 +23,16 @@ mod store;
 pub mod contract;
 #[cfg(feature = "in-memory")]
 pub mod in_memory;
-{%- unless database == "sqlite" %}
+{%- if database != "sqlite" or message_bus == "rabbitmq" %}
 #[cfg(feature = "test-support")]
 pub mod test_support;
-{%- endunless %}
+{%- endif %}
 
 pub use error::PersistenceError;
 pub use events::PendingEvents;
+{%- if message_bus == "rabbitmq" %}
+pub use outbox::{Backlog, Outbox, OutboxMessage, OutboxSignal};
+{%- endif %}
 pub use repository::Page;
 pub use specification::{Filter, SortDirection, Specification};
 pub use store::{Store, UnitOfWork};

@@ -1,6 +1,13 @@
 use async_trait::async_trait;
 
+{%- if message_bus == "rabbitmq" %}
+
+use crate::Outbox;
 use crate::Result;
+{%- else %}
+
+use crate::Result;
+{%- endif %}
 
 use {{crate_name}}_entity_model::DomainEvent;
 
@@ -40,4 +47,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Succeeds when the backend answers and can do the store's work.
     async fn ping(&self) -> Result<()>;
+{%- if message_bus == "rabbitmq" %}
+
+    /// The outbox its units of work write events to.
+    fn outbox(&self) -> &dyn Outbox;
+{%- endif %}
 }

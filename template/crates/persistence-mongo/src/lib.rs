@@ -7,6 +7,9 @@
 
 mod document;
 mod error;
+{%- if message_bus == "rabbitmq" %}
+mod outbox;
+{%- endif %}
 mod query;
 mod repository;
 {%- unless migrations %}
@@ -25,6 +28,9 @@ use mongodb::{Client, ClientSession, Database};
 use tokio::sync::Mutex;
 
 use {{crate_name}}_entity_model::DomainEvent;
+{%- if message_bus == "rabbitmq" %}
+use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
+{%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
 
@@ -35,6 +41,10 @@ use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
+{%- if message_bus == "rabbitmq" %}
+
+pub use outbox::OUTBOX_COLLECTION;
+{%- endif %}
 
 /// What the service connects to: the database named in the URL.
 pub type Connection = Database;
@@ -72,6 +82,12 @@ impl Default for ConnectionSettings {
 /// that cannot work fails here. The URL is never logged: it may hold a
 /// password.
 pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Database> {
+{%- if message_bus == "rabbitmq" %}
+    if !settings.transactions {
+        let message = OUTBOX_NEEDS_TRANSACTIONS.to_owned();
+        return Err(PersistenceError::Configuration(message));
+    }
+{%- endif %}
     let options = ClientOptions::parse(url).await;
     let mut options = options.map_err(|e| PersistenceError::Configuration(e.to_string()))?;
     options.max_pool_size = Some(settings.max_connections);
@@ -102,17 +118,36 @@ const STANDALONE: &str = "this MongoDB server is standalone, but units of work n
     Run a single-node replica set (`mongod --replSet rs0`, then `rs.initiate()` in \
     mongosh; docker-compose.yml does this), or set APP__MONGODB__TRANSACTIONS=false \
     and accept that a failed request can leave half of its changes behind.";
+{%- if message_bus == "rabbitmq" %}
+
+const OUTBOX_NEEDS_TRANSACTIONS: &str = "APP__MONGODB__TRANSACTIONS=false cannot be used \
+    with the message bus: events are written to the outbox in the same transaction as \
+    the change, and without one a crash between the two writes would lose an event or \
+    announce a change that was never saved. Run a replica set (docker-compose.yml does).";
+{%- endif %}
 
 /// A [`Store`] over a MongoDB database.
 #[derive(Debug, Clone)]
 pub struct MongoStore {
     db: Database,
     transactions: bool,
+{%- if message_bus == "rabbitmq" %}
+    signal: OutboxSignal,
+{%- endif %}
 }
 
 impl MongoStore {
     pub fn new(db: Database, transactions: bool) -> Self {
+{%- if message_bus == "rabbitmq" %}
+        let signal = OutboxSignal::default();
+        Self {
+            db,
+            transactions,
+            signal,
+        }
+{%- else %}
         Self { db, transactions }
+{%- endif %}
     }
 }
 
@@ -136,6 +171,9 @@ impl Store for MongoStore {
             db: self.db.clone(),
             session,
             events: PendingEvents::default(),
+{%- if message_bus == "rabbitmq" %}
+            signal: self.signal.clone(),
+{%- endif %}
         }))
     }
 
@@ -146,6 +184,12 @@ impl Store for MongoStore {
         let hello = hello.map_err(error::from_mongo)?;
         check_topology(&hello, self.transactions)
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn outbox(&self) -> &dyn Outbox {
+        self
+    }
+{%- endif %}
 }
 
 /// A unit of work on its own session's transaction (none with transactions
@@ -158,6 +202,9 @@ struct MongoUnitOfWork {
     /// operation at once.
     session: Option<Mutex<ClientSession>>,
     events: PendingEvents,
+{%- if message_bus == "rabbitmq" %}
+    signal: OutboxSignal,
+{%- endif %}
 }
 
 #[async_trait]
@@ -172,11 +219,29 @@ impl UnitOfWork for MongoUnitOfWork {
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
+{%- if message_bus == "rabbitmq" %}
+        // `connect` refuses the message bus without transactions, so the
+        // events always go into the outbox in the change's own transaction.
+        let Some(session) = self.session else {
+            let message = OUTBOX_NEEDS_TRANSACTIONS.to_owned();
+            return Err(PersistenceError::Configuration(message));
+        };
+        let mut session = session.into_inner();
+        let messages = self.events.to_outbox();
+        let wrote_messages = !messages.is_empty();
+        outbox::write(&self.db, Some(&mut session), messages).await?;
+        let committed = session.commit_transaction().await;
+        committed.map_err(error::from_mongo)?;
+        if wrote_messages {
+            self.signal.notify();
+        }
+{%- else %}
         if let Some(session) = self.session {
             let committed = session.into_inner().commit_transaction().await;
             committed.map_err(error::from_mongo)?;
         }
         self.events.committed();
+{%- endif %}
         Ok(())
     }
 

@@ -1,29 +1,22 @@
 //! Creates the collection and its indexes when the service runs without
 //! versioned migrations. Idempotent: every instance runs it at start.
 
-use mongodb::bson::doc;
+use mongodb::bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
 use crate::COLLECTION;
+{%- if message_bus == "rabbitmq" %}
+use crate::OUTBOX_COLLECTION;
+{%- endif %}
 use crate::error::from_mongo;
 
 use {{crate_name}}_persistence_model::{PersistenceError, Result};
 
-/// Creates the collection if missing and its unique name index (creating an
-/// index that already exists with the same definition is a no-op).
+/// Creates the collections if missing and their indexes (creating an index
+/// that already exists with the same definition is a no-op).
 pub async fn ensure_schema(db: &Database) -> Result<()> {
-    let existing = db.list_collection_names().await.map_err(from_mongo)?;
-    if !existing.iter().any(|name| name == COLLECTION) {
-        let created = db.create_collection(COLLECTION).await;
-        // Another instance may have created it between the two calls.
-        if let Err(err) = created.map_err(from_mongo) {
-            let names = db.list_collection_names().await.map_err(from_mongo)?;
-            if !names.iter().any(|name| name == COLLECTION) {
-                return Err(err);
-            }
-        }
-    }
+    ensure_collection(db, COLLECTION).await?;
     let unique = IndexOptions::builder()
         .name("name_unique".to_owned())
         .unique(true)
@@ -32,18 +25,63 @@ pub async fn ensure_schema(db: &Database) -> Result<()> {
         .keys(doc! { "name": 1 })
         .options(unique)
         .build();
-    let collection = db.collection::<mongodb::bson::Document>(COLLECTION);
+    let collection = db.collection::<Document>(COLLECTION);
     collection.create_index(index).await.map_err(from_mongo)?;
+{%- if message_bus == "rabbitmq" %}
+    // Multi-document transactions cannot always create a collection: the
+    // outbox exists before the first unit of work writes to it.
+    ensure_collection(db, OUTBOX_COLLECTION).await?;
+    let outbox = db.collection::<Document>(OUTBOX_COLLECTION);
+    let indexes = outbox_indexes();
+    outbox.create_indexes(indexes).await.map_err(from_mongo)?;
+{%- endif %}
     Ok(())
 }
 
-/// Succeeds when the collection exists.
+async fn ensure_collection(db: &Database, collection: &str) -> Result<()> {
+    let existing = db.list_collection_names().await.map_err(from_mongo)?;
+    if existing.iter().any(|name| name == collection) {
+        return Ok(());
+    }
+    let created = db.create_collection(collection).await;
+    // Another instance may have created it between the two calls.
+    if let Err(err) = created.map_err(from_mongo) {
+        let names = db.list_collection_names().await.map_err(from_mongo)?;
+        if !names.iter().any(|name| name == collection) {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+{%- if message_bus == "rabbitmq" %}
+
+/// The relay's claim (pending, oldest first) and one event per aggregate version.
+fn outbox_indexes() -> [IndexModel; 2] {
+    let pending = IndexModel::builder()
+        .keys(doc! { "published_at": 1, "occurred_at": 1 })
+        .build();
+    let unique = IndexOptions::builder().unique(true).build();
+    let per_aggregate = IndexModel::builder()
+        .keys(doc! { "aggregate_id": 1, "aggregate_version": 1, "aggregate_type": 1 })
+        .options(unique)
+        .build();
+    [pending, per_aggregate]
+}
+{%- endif %}
+
+/// Succeeds when the collections exist.
 pub async fn check_schema(db: &Database) -> Result<()> {
     let names = db.list_collection_names().await.map_err(from_mongo)?;
-    if names.iter().any(|name| name == COLLECTION) {
-        Ok(())
-    } else {
-        let missing = format!("collection {COLLECTION} does not exist");
-        Err(PersistenceError::Backend(missing.into()))
+{%- if message_bus == "rabbitmq" %}
+    let expected = [COLLECTION, OUTBOX_COLLECTION];
+{%- else %}
+    let expected = [COLLECTION];
+{%- endif %}
+    for collection in expected {
+        if !names.iter().any(|name| name == collection) {
+            let missing = format!("collection {collection} does not exist");
+            return Err(PersistenceError::Backend(missing.into()));
+        }
     }
+    Ok(())
 }

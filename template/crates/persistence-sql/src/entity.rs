@@ -33,3 +33,57 @@ pub mod {{aggregate}} {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+{%- if message_bus == "rabbitmq" %}
+
+/// The transactional outbox: one row per domain event, written with the change.
+pub mod outbox_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox_messages")]
+    pub struct Model {
+        /// The event's id (UUIDv7).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(column_type = "String(StringLen::N(64))")]
+        pub aggregate_type: String,
+        #[sea_orm(column_type = "String(StringLen::N(64))")]
+        pub aggregate_id: String,
+        pub aggregate_version: i64,
+        #[sea_orm(column_type = "String(StringLen::N(32))")]
+        pub event_type: String,
+        /// The event's data, JSON.
+        #[sea_orm(column_type = "Text")]
+        pub data: String,
+        /// Failed publishing attempts.
+        pub attempts: i32,
+        /// The relay holding the lease, while it runs.
+        #[sea_orm(nullable)]
+        pub claimed_by: Option<Uuid>,
+{%- if database == "mysql" %}
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")")]
+        pub occurred_at: DateTimeUtc,
+        /// Not claimable before this: the retry backoff.
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")")]
+        pub available_at: DateTimeUtc,
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")", nullable)]
+        pub lease_until: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")", nullable)]
+        pub published_at: Option<DateTimeUtc>,
+{%- else %}
+        pub occurred_at: DateTimeUtc,
+        /// Not claimable before this: the retry backoff.
+        pub available_at: DateTimeUtc,
+        #[sea_orm(nullable)]
+        pub lease_until: Option<DateTimeUtc>,
+        #[sea_orm(nullable)]
+        pub published_at: Option<DateTimeUtc>,
+{%- endif %}
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+{%- endif %}

@@ -6,6 +6,9 @@
 
 mod entity;
 mod error;
+{%- if message_bus == "rabbitmq" %}
+mod outbox;
+{%- endif %}
 mod query;
 mod repository;
 {%- unless migrations %}
@@ -19,14 +22,21 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 {%- if database == "sqlite" %}
+use sea_orm::TransactionTrait;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
-{%- endif %}
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions};
+{%- else %}
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+{%- endif %}
 
 use crate::error::from_db;
 
 use {{crate_name}}_entity_model::DomainEvent;
+{%- if message_bus == "rabbitmq" %}
+use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
+{%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
 
@@ -85,11 +95,19 @@ pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Databas
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     db: DatabaseConnection,
+{%- if message_bus == "rabbitmq" %}
+    signal: OutboxSignal,
+{%- endif %}
 }
 
 impl SqlStore {
     pub fn new(db: DatabaseConnection) -> Self {
+{%- if message_bus == "rabbitmq" %}
+        let signal = OutboxSignal::default();
+        Self { db, signal }
+{%- else %}
         Self { db }
+{%- endif %}
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -104,23 +122,55 @@ impl Store for SqlStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        let transaction = self.db.begin().await.map_err(from_db)?;
+        let transaction = begin_write(&self.db).await.map_err(from_db)?;
         Ok(Box::new(SqlUnitOfWork {
             transaction,
             events: PendingEvents::default(),
+{%- if message_bus == "rabbitmq" %}
+            signal: self.signal.clone(),
+{%- endif %}
         }))
     }
 
     async fn ping(&self) -> Result<()> {
         self.db.ping().await.map_err(from_db)
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn outbox(&self) -> &dyn Outbox {
+        self
+    }
+{%- endif %}
 }
+{% if database == "sqlite" %}
+/// A transaction that will write. `BEGIN IMMEDIATE` takes SQLite's single
+/// write lock at once (waiting for it, within the busy timeout): a deferred
+/// transaction that reads before it writes fails its first write when
+/// another connection committed in between, even a relay marking a message
+/// published, which would turn unrelated writes into conflicts.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
+}
+{%- else %}
+/// A transaction that will write; row locks and conditional updates keep
+/// concurrent ones apart.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin().await
+}
+{%- endif %}
 
 /// A unit of work on one database transaction; dropping it rolls back.
 #[derive(Debug)]
 struct SqlUnitOfWork {
     transaction: DatabaseTransaction,
     events: PendingEvents,
+{%- if message_bus == "rabbitmq" %}
+    signal: OutboxSignal,
+{%- endif %}
 }
 
 #[async_trait]
@@ -134,8 +184,19 @@ impl UnitOfWork for SqlUnitOfWork {
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
+{%- if message_bus == "rabbitmq" %}
+        // The events go into the outbox in the change's own transaction.
+        let messages = self.events.to_outbox();
+        let wrote_messages = !messages.is_empty();
+        outbox::write(&self.transaction, messages).await?;
+        self.transaction.commit().await.map_err(from_db)?;
+        if wrote_messages {
+            self.signal.notify();
+        }
+{%- else %}
         self.transaction.commit().await.map_err(from_db)?;
         self.events.committed();
+{%- endif %}
         Ok(())
     }
 

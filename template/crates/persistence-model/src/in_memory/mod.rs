@@ -3,7 +3,9 @@
 //! It keeps the same contract as the real stores (the contract suite runs
 //! against all of them): optimistic versions, unique names, atomic units of
 //! work, and the same specification semantics.
-
+{% if message_bus == "rabbitmq" %}
+mod outbox;
+{%- endif %}
 mod query;
 mod repository;
 mod table;
@@ -11,8 +13,13 @@ mod table;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
-
+{% if message_bus == "rabbitmq" %}
+use self::outbox::InMemoryOutbox;
+{%- endif %}
 use self::table::Table;
+{%- if message_bus == "rabbitmq" %}
+use crate::Outbox;
+{%- endif %}
 use crate::{PendingEvents, Result, Store, UnitOfWork};
 
 use {{crate_name}}_entity_model::DomainEvent;
@@ -63,6 +70,9 @@ impl Shared {
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryStore {
     committed: Arc<Shared>,
+{%- if message_bus == "rabbitmq" %}
+    outbox: Arc<InMemoryOutbox>,
+{%- endif %}
 }
 
 impl InMemoryStore {
@@ -82,6 +92,9 @@ impl Store for InMemoryStore {
         let working = Shared(RwLock::new(snapshot.clone()));
         Ok(Box::new(InMemoryUnitOfWork {
             committed: self.committed.clone(),
+{%- if message_bus == "rabbitmq" %}
+            outbox: self.outbox.clone(),
+{%- endif %}
             snapshot,
             working,
             events: PendingEvents::default(),
@@ -91,11 +104,20 @@ impl Store for InMemoryStore {
     async fn ping(&self) -> Result<()> {
         Ok(())
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn outbox(&self) -> &dyn Outbox {
+        self.outbox.as_ref()
+    }
+{%- endif %}
 }
 
 #[derive(Debug)]
 struct InMemoryUnitOfWork {
     committed: Arc<Shared>,
+{%- if message_bus == "rabbitmq" %}
+    outbox: Arc<InMemoryOutbox>,
+{%- endif %}
     snapshot: Tables,
     working: Shared,
     events: PendingEvents,
@@ -118,8 +140,13 @@ impl UnitOfWork for InMemoryUnitOfWork {
         let mut next = committed.clone();
         next.commit(&self.snapshot, &working)?;
         *committed = next;
+{%- if message_bus == "rabbitmq" %}
+        // Still under the tables' lock: no unit of work commits in between.
+        self.outbox.append(self.events.to_outbox());
+{%- else %}
         drop((committed, working));
         self.events.committed();
+{%- endif %}
         Ok(())
     }
 

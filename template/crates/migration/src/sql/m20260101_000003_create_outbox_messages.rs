@@ -1,0 +1,92 @@
+//! Creates the transactional outbox: one row per domain event, written in the
+//! same transaction as the change, deleted after publishing and retention.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, integer, pk_uuid, string_len, text, uuid_null};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let table = Table::create()
+            .table(OutboxMessages::Table)
+            .col(pk_uuid(OutboxMessages::Id))
+            .col(string_len(OutboxMessages::AggregateType, 64))
+            .col(string_len(OutboxMessages::AggregateId, 64))
+            .col(big_integer(OutboxMessages::AggregateVersion))
+            .col(string_len(OutboxMessages::EventType, 32))
+            .col(text(OutboxMessages::Data))
+            .col(integer(OutboxMessages::Attempts))
+            .col(uuid_null(OutboxMessages::ClaimedBy))
+            .col(timestamp(OutboxMessages::OccurredAt))
+            .col(timestamp(OutboxMessages::AvailableAt))
+            .col(timestamp_null(OutboxMessages::LeaseUntil))
+            .col(timestamp_null(OutboxMessages::PublishedAt))
+            .to_owned();
+        manager.create_table(table).await?;
+        // The relay's claim: pending messages, oldest first.
+        let pending = Index::create()
+            .name("idx_outbox_messages_pending")
+            .table(OutboxMessages::Table)
+            .col(OutboxMessages::PublishedAt)
+            .col(OutboxMessages::OccurredAt)
+            .to_owned();
+        manager.create_index(pending).await?;
+        // One event per aggregate version; also finds an aggregate's older messages.
+        let per_aggregate = Index::create()
+            .name("idx_outbox_messages_aggregate_version")
+            .table(OutboxMessages::Table)
+            .col(OutboxMessages::AggregateId)
+            .col(OutboxMessages::AggregateVersion)
+            .col(OutboxMessages::AggregateType)
+            .unique()
+            .to_owned();
+        manager.create_index(per_aggregate).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let table = Table::drop().table(OutboxMessages::Table).to_owned();
+        manager.drop_table(table).await
+    }
+}
+
+{%- if database == "mysql" %}
+
+/// MySQL's plain TIMESTAMP keeps whole seconds; DATETIME(6) keeps microseconds
+/// (values are always UTC).
+fn timestamp(column: OutboxMessages) -> ColumnDef {
+    sea_orm_migration::schema::custom(column, Alias::new("DATETIME(6)"))
+}
+
+fn timestamp_null(column: OutboxMessages) -> ColumnDef {
+    sea_orm_migration::schema::custom_null(column, Alias::new("DATETIME(6)"))
+}
+{%- else %}
+
+fn timestamp(column: OutboxMessages) -> ColumnDef {
+    sea_orm_migration::schema::timestamp_with_time_zone(column)
+}
+
+fn timestamp_null(column: OutboxMessages) -> ColumnDef {
+    sea_orm_migration::schema::timestamp_with_time_zone_null(column)
+}
+{%- endif %}
+
+#[derive(DeriveIden)]
+enum OutboxMessages {
+    Table,
+    Id,
+    AggregateType,
+    AggregateId,
+    AggregateVersion,
+    EventType,
+    Data,
+    Attempts,
+    ClaimedBy,
+    OccurredAt,
+    AvailableAt,
+    LeaseUntil,
+    PublishedAt,
+}
