@@ -1,0 +1,66 @@
+//! Helpers for tests of this crate and the service, behind the
+//! `test-support` feature (never part of the service binary): the broker's
+//! URL, unique names, short timeouts, and a subscriber on the real broker.
+
+// These helpers fail by panicking with a clear message: in a test, that is
+// the failure report.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+mod subscriber;
+
+use std::time::Duration;
+
+use crate::{BrokerSettings, CloudEvent, OutgoingMessage};
+
+pub use lapin::message::Delivery;
+pub use subscriber::{Cleanup, Subscriber, message_id};
+
+/// The broker the tests use: `TEST_AMQP_URL`, or RabbitMQ on localhost.
+pub fn broker_url() -> String {
+    std::env::var("TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// A name no other test uses: `test.<kind>.<uuid>`.
+pub fn unique(kind: &str) -> String {
+    format!("test.{kind}.{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Settings for `url` with short timeouts, so failure tests run in seconds.
+pub fn settings(url: &str, exchange: &str) -> BrokerSettings {
+    BrokerSettings {
+        confirm_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(2),
+        reconnect_min: Duration::from_millis(50),
+        reconnect_max: Duration::from_millis(500),
+        ..BrokerSettings::new(url, exchange)
+    }
+}
+
+/// An event and its encoded body, kept together so the borrowed
+/// [`OutgoingMessage`] can be built from them.
+#[derive(Debug)]
+pub struct TestEvent {
+    pub event: CloudEvent,
+    pub body: Vec<u8>,
+}
+
+impl TestEvent {
+    pub fn new(n: usize) -> Self {
+        let id = uuid::Uuid::now_v7().to_string();
+        let data = serde_json::json!({ "n": n });
+        let event = CloudEvent::new(&id, "test-service", "item.created", &n.to_string(), data);
+        let body = serde_json::to_vec(&event).unwrap();
+        Self { event, body }
+    }
+
+    pub fn message(&self) -> OutgoingMessage<'_> {
+        OutgoingMessage {
+            id: &self.event.id,
+            routing_key: "item.created",
+            event_type: &self.event.r#type,
+            timestamp: self.event.time,
+            body: &self.body,
+        }
+    }
+}
