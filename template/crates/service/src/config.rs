@@ -23,6 +23,11 @@ const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// The prefix of environment variables that override settings.
 const ENV_PREFIX: &str = "APP__";
+{%- if message_bus == "rabbitmq" %}
+
+/// The setting the conventional `AMQP_URL` variable sets.
+const AMQP_URL_KEY: &str = "rabbitmq.url";
+{%- endif %}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +36,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
 {%- if database == "mongodb" %}
     pub mongodb: MongoSettings,
+{%- endif %}
+{%- if message_bus == "rabbitmq" %}
+    pub rabbitmq: RabbitMqSettings,
 {%- endif %}
     pub startup: StartupSettings,
     pub health: HealthSettings,
@@ -76,6 +84,29 @@ pub struct MongoSettings {
     /// set. `false` runs on a standalone server, but then a request that
     /// fails halfway keeps the writes it made before failing.
     pub transactions: bool,
+}
+{%- endif %}
+
+{%- if message_bus == "rabbitmq" %}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RabbitMqSettings {
+    /// Broker URL. May hold a password: set it with `APP__RABBITMQ__URL` or
+    /// the conventional `AMQP_URL`, never in a committed file. Never logged.
+    pub url: Secret,
+    /// The durable topic exchange events are published to.
+    pub exchange: String,
+    /// Outbox messages claimed per relay round.
+    pub batch_size: u32,
+    /// How often the relay looks for other instances' commits.
+    pub poll_interval_ms: u64,
+    /// How long a relay holds a claimed message before another may take it.
+    pub lease_secs: u64,
+    /// How long published messages stay in the outbox.
+    pub retention_hours: u64,
+    /// How long a publish waits for the broker's confirm.
+    pub confirm_timeout_ms: u64,
 }
 {%- endif %}
 
@@ -152,6 +183,10 @@ impl Settings {
         let figment = Figment::from(BuiltIn)
             .merge(Toml::file(dir.join("default.toml")))
             .merge(Toml::file(dir.join(format!("{environment}.toml"))))
+{%- if message_bus == "rabbitmq" %}
+            // The conventional variable, below the service's own prefix.
+            .merge(Env::raw().only(&["AMQP_URL"]).map(|_| AMQP_URL_KEY.into()))
+{%- endif %}
             .merge(Env::prefixed(ENV_PREFIX).split("__"));
         Self::from_figment(figment)
     }
@@ -192,7 +227,21 @@ impl Settings {
         let lock = self.startup.lock_timeout_secs;
         self.in_range("startup.lock_timeout_secs", lock, 1..=86_400)?;
         let check = self.health.check_timeout_ms;
+{%- if message_bus == "rabbitmq" %}
+        self.in_range("health.check_timeout_ms", check, 10..=60_000)?;
+        let rabbitmq = &self.rabbitmq;
+        let batch = u64::from(rabbitmq.batch_size);
+        self.in_range("rabbitmq.batch_size", batch, 1..=10_000)?;
+        let poll = rabbitmq.poll_interval_ms;
+        self.in_range("rabbitmq.poll_interval_ms", poll, 10..=3_600_000)?;
+        self.in_range("rabbitmq.lease_secs", rabbitmq.lease_secs, 1..=86_400)?;
+        let retention = rabbitmq.retention_hours;
+        self.in_range("rabbitmq.retention_hours", retention, 0..=24 * 365)?;
+        let confirm = rabbitmq.confirm_timeout_ms;
+        self.in_range("rabbitmq.confirm_timeout_ms", confirm, 10..=600_000)
+{%- else %}
         self.in_range("health.check_timeout_ms", check, 10..=60_000)
+{%- endif %}
     }
 
     fn in_range(&self, key: &str, value: u64, range: Range) -> Result<(), ConfigError> {

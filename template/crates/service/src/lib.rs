@@ -10,5 +10,8 @@ pub mod config;
 pub mod diagnostics;
 pub mod http;
 pub mod readiness;
+{%- if message_bus == "rabbitmq" %}
+pub mod relay;
+{%- endif %}
 pub mod startup;
 pub mod telemetry;

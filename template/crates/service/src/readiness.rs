@@ -97,6 +97,12 @@ impl Readiness {
 pub trait ReadinessCheck: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &'static str;
 
+    /// Whether the service cannot work without it. A failing check that is
+    /// not required shows as `degraded` and leaves the service ready.
+    fn required(&self) -> bool {
+        true
+    }
+
     /// `Err` with the reason when the dependency is not usable.
     async fn check(&self) -> Result<(), String>;
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::readiness::ReadinessCheck;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -18,9 +19,11 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `up` or `down`.
+    /// `up`; `degraded` when a dependency the service can work without is
+    /// failing (the broker: events wait in the outbox); `down`.
     status: &'static str,
-    /// Each dependency and its state; empty for liveness.
+    /// Each dependency and its state (`up`, `degraded` or `down`); empty for
+    /// liveness.
     checks: Vec<Check>,
 }
 
@@ -54,18 +57,23 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) 
         let outcome = tokio::time::timeout(timeout, check.check()).await;
         match outcome {
             Ok(Ok(())) => up(check.name()),
-            Ok(Err(reason)) => down(check.name(), reason),
-            Err(_) => down(check.name(), format!("no answer within {timeout:?}")),
+            Ok(Err(reason)) => failing(check.as_ref(), reason),
+            Err(_) => failing(check.as_ref(), format!("no answer within {timeout:?}")),
         }
     });
     let checks = join_all(runs).await;
-    let ready = checks.iter().all(|c| c.status == "up");
+    let ready = checks.iter().all(|c| c.status != "down");
+    let degraded = checks.iter().any(|c| c.status == "degraded");
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let overall = if ready { "up" } else { "down" };
+    let overall = match (ready, degraded) {
+        (false, _) => "down",
+        (true, true) => "degraded",
+        (true, false) => "up",
+    };
     let body = Health {
         status: overall,
         checks,
@@ -81,10 +89,11 @@ fn up(name: &'static str) -> Check {
     }
 }
 
-fn down(name: &'static str, detail: String) -> Check {
+/// `down`, or `degraded` for a check the service can work without.
+fn failing(check: &dyn ReadinessCheck, detail: String) -> Check {
     Check {
-        name,
-        status: "down",
+        name: check.name(),
+        status: if check.required() { "down" } else { "degraded" },
         detail: Some(detail),
     }
 }

@@ -13,6 +13,10 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::AppState;
+{%- if message_bus == "rabbitmq" %}
+
+use {{crate_name}}_messaging::COMMIT_TO_ACK;
+{%- endif %}
 
 const REQUESTS: &str = "http_requests_total";
 const DURATION: &str = "http_request_duration_seconds";
@@ -39,6 +43,12 @@ pub fn recorder() -> Result<PrometheusHandle, RecorderError> {
     let installed = HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
+{%- if message_bus == "rabbitmq" %}
+            .and_then(|builder| {
+                let commit_to_ack = Matcher::Full(COMMIT_TO_ACK.to_owned());
+                builder.set_buckets_for_metric(commit_to_ack, &BUCKETS)
+            })
+{%- endif %}
             .and_then(PrometheusBuilder::install_recorder)
             .map_err(|err| RecorderError(Arc::new(err)))
     });

@@ -26,7 +26,12 @@ use crate::config::Settings;
 use crate::diagnostics::describe;
 use crate::http::{AppState, Probes, recorder, router};
 use crate::readiness::{Phase, Readiness, ReadinessCheck};
-
+{%- if message_bus == "rabbitmq" %}
+use crate::relay::{self, BrokerCheck};
+{%- endif %}
+{% if message_bus == "rabbitmq" %}
+use {{crate_name}}_messaging::Publisher;
+{%- endif %}
 use {{crate_name}}_persistence_model::{PersistenceError, Store};
 use {{crate_name}}_persistence_{{backend}} as persistence;
 use {{crate_name}}_persistence_{{backend}}::{Connection, ConnectionSettings, {% if backend == "sql" %}SqlStore{% else %}MongoStore{% endif %}};
@@ -57,6 +62,9 @@ impl Application {
     /// cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect(&settings).await?;
+{%- if message_bus == "rabbitmq" %}
+        let publisher = relay::publisher(&settings)?;
+{%- endif %}
 {%- if backend == "sql" %}
         let store: Arc<dyn Store> = Arc::new(SqlStore::new(db.clone()));
 {%- else %}
@@ -70,6 +78,9 @@ impl Application {
                 Box::new(readiness.clone()),
                 Box::new(DatabaseCheck(store.clone())),
                 Box::new(SchemaCheck::new(db.clone())),
+{%- if message_bus == "rabbitmq" %}
+                Box::new(BrokerCheck(publisher.clone())),
+{%- endif %}
             ],
             check_timeout: settings.health.check_timeout(),
         };
@@ -79,7 +90,11 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address:?}"))?;
+{%- if message_bus == "rabbitmq" %}
+        let startup = tokio::spawn(start(store, db, settings, readiness.clone(), publisher));
+{%- else %}
         let startup = tokio::spawn(start(store, db, settings, readiness.clone()));
+{%- endif %}
         Ok(Self {
             listener,
             router,
@@ -144,7 +159,25 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
         format!("database.url ({origin}) cannot be used")
     })
 }
-
+{% if message_bus == "rabbitmq" %}
+/// The startup sequence, reporting its progress in `readiness`; once ready,
+/// the outbox relay (its table exists by then), for as long as the process
+/// runs.
+async fn start(
+    store: Arc<dyn Store>,
+    db: Connection,
+    settings: Settings,
+    readiness: Readiness,
+    publisher: Publisher,
+) -> anyhow::Result<()> {
+    let outcome = run_startup(store.as_ref(), &db, &settings, &readiness).await;
+    match &outcome {
+        Ok(()) => {
+            tracing::info!("ready");
+            readiness.set(Phase::Ready);
+            relay::run(store, publisher, &settings).await;
+        }
+{%- else %}
 /// The startup sequence, reporting its progress in `readiness`.
 async fn start(
     store: Arc<dyn Store>,
@@ -158,6 +191,7 @@ async fn start(
             tracing::info!("ready");
             readiness.set(Phase::Ready);
         }
+{%- endif %}
         Err(err) => {
             let reason = describe(err.as_ref());
             tracing::error!(error = reason, "startup failed");

@@ -14,7 +14,11 @@ async fn live_and_ready_are_up_on_a_migrated_database() {
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
     let checks = ready.body["checks"].as_array().unwrap();
     let names: Vec<_> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+{%- if message_bus == "rabbitmq" %}
+    assert_eq!(names, ["startup", "database", "schema", "message_broker"]);
+{%- else %}
     assert_eq!(names, ["startup", "database", "schema"]);
+{%- endif %}
     assert!(checks.iter().all(|c| c["status"] == "up"), "{}", ready.body);
 }
 

@@ -9,7 +9,9 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-
+{% if message_bus == "rabbitmq" %}
+use {{crate_name}}_messaging::test_support::{Cleanup, broker_url, unique};
+{%- endif %}
 use {{crate_name}}_persistence_{{backend}}::test_support::TestDatabase;
 use {{crate_name}}_service::config::{Secret, Settings};
 use {{crate_name}}_service::startup::Application;
@@ -22,6 +24,10 @@ pub struct TestApp {
     router: Router,
     /// Dropped with the last clone; `None` when the test owns the database.
     _database: Option<Arc<TestDatabase>>,
+{%- if message_bus == "rabbitmq" %}
+    /// The test's own exchange, deleted with the last clone.
+    _exchange: Option<Arc<Cleanup>>,
+{%- endif %}
 }
 
 /// A response, read whole.
@@ -53,10 +59,20 @@ impl TestResponse {
 }
 
 /// Settings for an instance on the database at `url`, listening on a free port.
+{%- if message_bus == "rabbitmq" %}
+/// Its events go to a new exchange of its own on the test broker: use
+/// [`TestApp`] or delete it (`Cleanup::exchange`).
+{%- endif %}
 pub fn settings_for_url(url: &str) -> Settings {
     let mut settings = Settings::defaults().expect("the built-in settings load");
     settings.server.port = 0;
     settings.database.url = Secret::new(url);
+{%- if message_bus == "rabbitmq" %}
+    settings.rabbitmq.url = Secret::new(broker_url());
+    settings.rabbitmq.exchange = unique("exchange");
+    // Commits wake the relay; polling only matters for other instances.
+    settings.rabbitmq.poll_interval_ms = 100;
+{%- endif %}
     settings
 }
 
@@ -76,16 +92,29 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
     let mut settings = settings_for(&database);
     change(&mut settings);
+{%- if message_bus == "rabbitmq" %}
+    let exchange = Cleanup::exchange(&settings.rabbitmq.exchange);
+{%- endif %}
     let app = Application::build(settings)
         .await
         .expect("the application builds");
     app.ready()
         .await
         .expect("the application starts on a fresh database");
+{%- if message_bus == "rabbitmq" %}
+    let app = TestApp {
+        router: app.router(),
+        _database: Some(Arc::new(database)),
+        _exchange: Some(Arc::new(exchange)),
+    };
+    app.wait_for_the_broker().await;
+    app
+{%- else %}
     TestApp {
         router: app.router(),
         _database: Some(Arc::new(database)),
     }
+{%- endif %}
 }
 
 impl TestApp {
@@ -94,8 +123,28 @@ impl TestApp {
         Self {
             router,
             _database: None,
+{%- if message_bus == "rabbitmq" %}
+            _exchange: None,
+{%- endif %}
         }
     }
+{%- if message_bus == "rabbitmq" %}
+
+    /// The broker connects in the background: waits until readiness shows it
+    /// up, so that tests start from a connected relay.
+    pub async fn wait_for_the_broker(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let ready = self.get("/health/ready").await;
+            if ready.body["status"] == "up" {
+                return;
+            }
+            let in_time = tokio::time::Instant::now() < deadline;
+            assert!(in_time, "the broker never connected: {}", ready.body);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+{%- endif %}
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         read(self.router.clone().oneshot(request).await.unwrap()).await

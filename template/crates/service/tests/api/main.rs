@@ -5,13 +5,16 @@
 
 mod binary;
 mod errors;
+{%- if message_bus == "rabbitmq" %}
+mod events;
+{%- endif %}
 mod health;
 mod helpers;
 {%- unless database == "sqlite" %}
 mod outage;
 {%- endunless %}
 mod startup;
-{%- if database == "mongodb" %}
+{%- if database == "mongodb" and message_bus == "none" %}
 mod transactions_off;
 {%- endif %}
 
