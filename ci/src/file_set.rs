@@ -132,26 +132,40 @@ impl FileSet {
         combination: &Combination,
         project_name: &str,
     ) -> Vec<Violation> {
-        let mut violations = Vec::new();
+        // A path listed by several rules is expected when any of them holds
+        // (rules are alternatives: "a server database, or a message bus").
+        // In the order the rules first list them.
+        let mut expected: Vec<(&str, bool, Vec<String>)> = Vec::new();
         for rule in &self.rules {
-            let expected = rule.applies(combination);
             for pattern in &rule.paths {
-                let path = substitute(pattern, combination, project_name);
-                let wants_dir = path.ends_with('/');
-                let full = root.join(path.trim_end_matches('/'));
-                let problem = match (expected, full.exists()) {
-                    (true, false) => Some("missing"),
-                    (true, true) if wants_dir && !full.is_dir() => Some("is not a directory"),
-                    (false, true) => Some("present but not expected"),
-                    _ => None,
+                let index = match expected.iter().position(|(p, ..)| p == pattern) {
+                    Some(index) => index,
+                    None => {
+                        expected.push((pattern, false, Vec::new()));
+                        expected.len() - 1
+                    }
                 };
-                if let Some(problem) = problem {
-                    violations.push(Violation {
-                        path,
-                        problem,
-                        condition: rule.condition(),
-                    });
-                }
+                expected[index].1 |= rule.applies(combination);
+                expected[index].2.push(rule.condition());
+            }
+        }
+        let mut violations = Vec::new();
+        for (pattern, expected, conditions) in expected {
+            let path = substitute(pattern, combination, project_name);
+            let wants_dir = path.ends_with('/');
+            let full = root.join(path.trim_end_matches('/'));
+            let problem = match (expected, full.exists()) {
+                (true, false) => Some("missing"),
+                (true, true) if wants_dir && !full.is_dir() => Some("is not a directory"),
+                (false, true) => Some("present but not expected"),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                violations.push(Violation {
+                    path,
+                    problem,
+                    condition: conditions.join(" or "),
+                });
             }
         }
         violations
@@ -376,6 +390,22 @@ close = "}}"
         assert_eq!(
             violations[0].path,
             "crates/entity-model/src/purchase_invoice.rs"
+        );
+    }
+
+    #[test]
+    fn a_path_of_several_rules_is_expected_when_any_holds() {
+        let rules = "[[rule]]\npaths = [\"proxy/\"]\nwhen = { database = \"postgres\" }\n\
+                     [[rule]]\npaths = [\"proxy/\"]\nwhen = { migrations = true }\n";
+        let rules = FileSet::parse(rules, &config()).unwrap();
+        let root = project(&[]);
+        let sqlite_without = combination("sqlite", "false", "order");
+        assert!(rules.check(&root, &sqlite_without, "p").is_empty());
+        let sqlite_with = combination("sqlite", "true", "order");
+        let missing = rules.check(&root, &sqlite_with, "p");
+        assert_eq!(
+            missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["proxy/: missing (expected when: database=postgres or migrations=true)"]
         );
     }
 

@@ -97,13 +97,17 @@ pub fn run(
 
 /// A database of its own for the fuzzed service: a file for SQLite, a new database on the
 /// server otherwise (created and dropped with the server's own client program).
-struct FuzzDatabase {
-    url: String,
+pub(crate) struct FuzzDatabase {
+    pub(crate) url: String,
     drop: Option<Command>,
 }
 
 impl FuzzDatabase {
-    fn create(combination: &Combination, endpoints: &Endpoints, project: &Path) -> Result<Self> {
+    pub(crate) fn create(
+        combination: &Combination,
+        endpoints: &Endpoints,
+        project: &Path,
+    ) -> Result<Self> {
         // Unique per run and combination, in the characters every server allows.
         let combination_name = combination.name.replace('-', "_");
         let name = format!("fuzz_{combination_name}_{}", std::process::id());
@@ -174,7 +178,7 @@ impl FuzzDatabase {
         }
     }
 
-    fn drop_it(self) {
+    pub(crate) fn drop_it(self) {
         if let Some(command) = self.drop {
             // A database left behind has a unique name and harms nothing.
             let _ = run_quietly(command);
@@ -223,7 +227,7 @@ fn run_quietly(mut command: Command) -> Result<()> {
     Ok(())
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("no free port")?;
     Ok(listener.local_addr()?.port())
 }
@@ -248,7 +252,7 @@ fn start_service(binary: &Path, project: &Path, url: &str, port: u16, log: &Path
 }
 
 /// Polls `/health/ready` until it answers 200.
-fn wait_ready(service: &mut Child, port: u16) -> Result<()> {
+pub(crate) fn wait_ready(service: &mut Child, port: u16) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < READY_TIMEOUT {
         if let Some(status) = service.try_wait()? {
@@ -263,7 +267,7 @@ fn wait_ready(service: &mut Child, port: u16) -> Result<()> {
 }
 
 /// The status code of a plain HTTP/1.1 GET on loopback.
-fn http_status(port: u16, path: &str) -> Result<u16> {
+pub(crate) fn http_status(port: u16, path: &str) -> Result<u16> {
     let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
@@ -277,7 +281,7 @@ fn http_status(port: u16, path: &str) -> Result<u16> {
 }
 
 /// SIGTERM (the service drains and exits), then SIGKILL if it does not.
-fn stop(service: &mut Child) {
+pub(crate) fn stop(service: &mut Child) {
     let pid = service.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let deadline = Instant::now() + Duration::from_secs(10);

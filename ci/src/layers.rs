@@ -1,17 +1,20 @@
 //! The `layers` step: the inner crates of a generated service compile without a database
-//! driver.
+//! driver, and a service without a message bus compiles without a broker client.
 //!
 //! `entity-model`, `domain-model` and `persistence-model` hold the aggregate, the processors
 //! and retrievers, and the persistence interfaces; the SeaORM or MongoDB code lives in its own
-//! `persistence-*` crate that only the service depends on. A dependency added to an inner
-//! crate for convenience would pull a driver into the domain without any test failing, so
-//! this step reads `cargo tree` for each inner crate and fails on any driver crate in it.
+//! `persistence-*` crate that only the service depends on (the `messaging` crate, with a
+//! message bus, sees the persistence interfaces only). A dependency added to an inner crate
+//! for convenience would pull a driver into the domain without any test failing, so this
+//! step reads `cargo tree` for each inner crate and fails on any driver crate in it. With
+//! `message_bus = none` it also reads the service's tree: no lapin may be left in it.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
 
+use crate::combos::Combination;
 use crate::matrix::{append, cargo_command};
 
 /// Crates of the inner layers, by their suffix after the project name.
@@ -27,11 +30,32 @@ const DRIVER_CRATES: [&str; 6] = [
     "bson",
 ];
 
-/// `Ok(false)` and the offending paths in the log when an inner crate depends on a driver.
-pub fn check(project_dir: &Path, project: &str, target: &Path, log: &Path) -> Result<bool> {
+/// Broker clients, which only the `messaging` crate of a service with a message bus uses.
+const BROKER_CRATES: [&str; 1] = ["lapin"];
+
+/// `Ok(false)` with the reasons in the log when an inner crate depends on a driver, or a
+/// service without a message bus on a broker client.
+pub fn check(
+    project_dir: &Path,
+    combination: &Combination,
+    target: &Path,
+    log: &Path,
+) -> Result<bool> {
+    let project = combination.project.as_str();
+    let with_bus = combination
+        .get("message_bus")
+        .is_some_and(|bus| bus != "none");
+    let mut checks: Vec<(String, &[&str])> = INNER_CRATES
+        .iter()
+        .map(|inner| (format!("{project}-{inner}"), &DRIVER_CRATES[..]))
+        .collect();
+    if with_bus {
+        checks.push((format!("{project}-messaging"), &DRIVER_CRATES[..]));
+    } else {
+        checks.push((format!("{project}-service"), &BROKER_CRATES[..]));
+    }
     let mut clean = true;
-    for inner in INNER_CRATES {
-        let package = format!("{project}-{inner}");
+    for (package, forbidden) in checks {
         // Normal dependencies only, with every feature: a driver behind a feature of an
         // inner crate would still be one `--features` away from the domain.
         let mut command: Command = cargo_command(project_dir, target);
@@ -61,13 +85,24 @@ pub fn check(project_dir: &Path, project: &str, target: &Path, log: &Path) -> Re
             );
             return Ok(false);
         }
-        let drivers = drivers_in(&tree);
-        if drivers.is_empty() {
+        let found = named_in(&tree, forbidden);
+        if found.is_empty() {
             append(
                 log,
                 &format!(
-                    "{package}: {} crates, no driver\n",
-                    tree.lines().filter(|line| !line.trim().is_empty()).count()
+                    "{package}: {} crates, none of {}\n",
+                    tree.lines().filter(|line| !line.trim().is_empty()).count(),
+                    forbidden.join(", ")
+                ),
+            );
+        } else if forbidden == BROKER_CRATES {
+            clean = false;
+            append(
+                log,
+                &format!(
+                    "{package} depends on {} although message_bus = none: the broker \
+                     client belongs to the messaging crate, generated with a message bus only\n",
+                    found.join(", ")
                 ),
             );
         } else {
@@ -77,7 +112,7 @@ pub fn check(project_dir: &Path, project: &str, target: &Path, log: &Path) -> Re
                 &format!(
                     "{package} depends on {}: driver crates belong in the persistence-* \
                      implementation crate, which only the service depends on\n",
-                    drivers.join(", ")
+                    found.join(", ")
                 ),
             );
         }
@@ -85,12 +120,12 @@ pub fn check(project_dir: &Path, project: &str, target: &Path, log: &Path) -> Re
     Ok(clean)
 }
 
-/// The driver crates named in `cargo tree --prefix none --format {p}` output, once each.
-fn drivers_in(tree: &str) -> Vec<String> {
+/// The `crates` named in `cargo tree --prefix none --format {p}` output, once each.
+fn named_in(tree: &str, crates: &[&str]) -> Vec<String> {
     let mut found: Vec<String> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| DRIVER_CRATES.contains(name))
+        .filter(|name| crates.contains(name))
         .map(str::to_owned)
         .collect();
     found.sort();
@@ -100,7 +135,7 @@ fn drivers_in(tree: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::drivers_in;
+    use super::{BROKER_CRATES, DRIVER_CRATES, named_in};
 
     #[test]
     fn finds_driver_crates_by_name_not_by_prefix() {
@@ -111,12 +146,16 @@ mod tests {
                     sqlx-core v0.8.6\n\
                     serde v1.0.0\n\
                     sea-orm v2.0.0 (*)\n";
-        assert_eq!(drivers_in(tree), ["sea-orm", "sqlx", "sqlx-core"]);
+        assert_eq!(
+            named_in(tree, &DRIVER_CRATES),
+            ["sea-orm", "sqlx", "sqlx-core"]
+        );
+        assert!(named_in(tree, &BROKER_CRATES).is_empty());
     }
 
     #[test]
     fn a_tree_without_drivers_has_none() {
         let tree = "acme-shop-entity-model v0.1.0 (/x)\nchrono v0.4.42\nuuid v1.18.1\n";
-        assert!(drivers_in(tree).is_empty());
+        assert!(named_in(tree, &DRIVER_CRATES).is_empty());
     }
 }

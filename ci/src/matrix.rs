@@ -138,12 +138,9 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
             "generate" => generate(combination, &run_dir, &log),
             "residue" => check_residue(run, &project_dir, &log),
             "file-set" => check_file_set(run, combination, &project_dir, &log),
-            "layers" => crate::layers::check(
-                &project_dir,
-                &combination.project,
-                &run.cache.join("target"),
-                &log,
-            ),
+            "layers" => {
+                crate::layers::check(&project_dir, combination, &run.cache.join("target"), &log)
+            }
             "fmt" => cargo(
                 run,
                 combination,

@@ -67,9 +67,21 @@ fn every_refusal_states_its_rule_and_suggests_a_name_that_passes() {
         ),
         ("string", "would name its type String", "string_entry"),
         // Modules and types of the split persistence crates and the events.
-        ("record", "a name the generated code already uses", "record_entry"),
-        ("domain", "would name one of its types DomainEvent", "domain_entry"),
-        ("invalid", "would name one of its types InvalidRecord", "invalid_entry"),
+        (
+            "record",
+            "a name the generated code already uses",
+            "record_entry",
+        ),
+        (
+            "domain",
+            "would name one of its types DomainEvent",
+            "domain_entry",
+        ),
+        (
+            "invalid",
+            "would name one of its types InvalidRecord",
+            "invalid_entry",
+        ),
         ("app", "would name one of its types AppState", "app_entry"),
         ("chrono", "is the name of a crate", "chrono_entry"),
         ("a", "has one letter", "a_entry"),
