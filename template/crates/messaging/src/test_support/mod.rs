@@ -37,6 +37,31 @@ pub fn settings(url: &str, exchange: &str) -> BrokerSettings {
     }
 }
 
+/// The longest a publish with `settings` may take: a connect attempt in progress,
+/// then the confirm wait. The slack covers the scheduler on a loaded CI machine,
+/// not the publisher: a publish that hangs goes far beyond it.
+pub fn publish_bound(settings: &BrokerSettings) -> Duration {
+    const SCHEDULING_SLACK: Duration = Duration::from_secs(1);
+    settings.connect_timeout + settings.confirm_timeout + SCHEDULING_SLACK
+}
+
+/// `p50 … p90 … p99 … max …` of `latencies` (not empty), as the benchmarks print them.
+pub fn percentiles(mut latencies: Vec<Duration>) -> String {
+    assert!(!latencies.is_empty(), "no latencies to report");
+    latencies.sort();
+    let at = |quantile: f64| {
+        let rank = (latencies.len() as f64 * quantile).ceil() as usize;
+        latencies[rank.clamp(1, latencies.len()) - 1]
+    };
+    format!(
+        "p50 {:>9.3?}  p90 {:>9.3?}  p99 {:>9.3?}  max {:>9.3?}",
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        at(1.0)
+    )
+}
+
 /// An event and its encoded body, kept together so the borrowed
 /// [`OutgoingMessage`] can be built from them.
 #[derive(Debug)]
