@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use {{crate_name}}_entity_model::{Amount, Name};
-use {{crate_name}}_messaging::test_support::{Subscriber, broker_url, unique};
+use {{crate_name}}_messaging::test_support::{Subscriber, broker_url, percentiles, unique};
 use {{crate_name}}_messaging::{BrokerSettings, Publisher, Relay, RelaySettings};
 use {{crate_name}}_persistence_model::Store;
 use {{crate_name}}_persistence_model::in_memory::InMemoryStore;
@@ -27,16 +27,8 @@ use {{crate_name}}_entity_model::{{Aggregate}};
 const EVENTS: usize = 1000;
 const WARMUP: usize = 50;
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run());
-}
-
-async fn run() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let exchange = unique("bench");
     let mut subscriber = Subscriber::bind(&exchange, "#").await;
     let publisher = Publisher::start(BrokerSettings::new(broker_url(), exchange.as_str())).unwrap();
@@ -75,20 +67,11 @@ async fn run() {
     report(latencies, started.elapsed());
 }
 
-fn report(mut latencies: Vec<Duration>, total: Duration) {
-    latencies.sort();
-    let at = |quantile: f64| {
-        let index = ((latencies.len() as f64 * quantile).ceil() as usize).saturating_sub(1);
-        latencies[index.min(latencies.len() - 1)]
-    };
+fn report(latencies: Vec<Duration>, total: Duration) {
     println!(
-        "{} events, commit to delivery: p50 {:.3?}  p90 {:.3?}  p99 {:.3?}  max {:.3?}  \
-         ({:.1} s, debug_assertions={})",
+        "{} events, commit to delivery: {}  ({:.1} s, debug_assertions={})",
         latencies.len(),
-        at(0.50),
-        at(0.90),
-        at(0.99),
-        at(1.0),
+        percentiles(latencies),
         total.as_secs_f64(),
         cfg!(debug_assertions)
     );
