@@ -17,7 +17,6 @@ pub use migrator::{MigrationTrait, MigratorTrait};
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseConnection;
 {%- endif %}
 
 mod m20260101_000001_create_{{aggregates}};
@@ -29,16 +28,6 @@ mod m20260101_000003_create_outbox_messages;
 /// Every migration, oldest first.
 #[derive(Debug)]
 pub struct Migrator;
-{%- unless database == "mongodb" %}
-
-/// Whether SeaORM's table of applied migrations exists, found without
-/// creating it: [`MigratorTrait`]'s status functions create it when missing,
-/// and on PostgreSQL a `CREATE TABLE IF NOT EXISTS` that races the startup's
-/// own fails with a duplicate key. A readiness probe must only read.
-pub async fn migrations_table_exists(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    SchemaManager::new(db).has_table("seaql_migrations").await
-}
-{%- endunless %}
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {

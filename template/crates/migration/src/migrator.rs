@@ -45,6 +45,22 @@ pub trait MigratorTrait {
             .collect())
     }
 
+    /// Like SeaORM's: the status without writing anything. Reading the
+    /// `_migrations` collection never creates it, so these are the same
+    /// functions; readiness and `migrate status` call these names on every
+    /// backend.
+    async fn get_applied_migrations_read_only(
+        db: &Database,
+    ) -> Result<Vec<Box<dyn MigrationTrait>>> {
+        Self::get_applied_migrations(db).await
+    }
+
+    async fn get_pending_migrations_read_only(
+        db: &Database,
+    ) -> Result<Vec<Box<dyn MigrationTrait>>> {
+        Self::get_pending_migrations(db).await
+    }
+
     /// Applies the next `steps` pending migrations (all of them for `None`).
     async fn up(db: &Database, steps: Option<u32>) -> Result<()> {
         let pending = Self::get_pending_migrations(db).await?;

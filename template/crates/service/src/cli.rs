@@ -79,8 +79,8 @@ pub async fn migrate(mut settings: Settings, action: MigrateAction) -> anyhow::R
             println!("reverted the last migration");
         }
         MigrateAction::Status => {
-            let applied = Migrator::get_applied_migrations(&db).await?;
-            let pending = Migrator::get_pending_migrations(&db).await?;
+            let applied = Migrator::get_applied_migrations_read_only(&db).await?;
+            let pending = Migrator::get_pending_migrations_read_only(&db).await?;
             for migration in &applied {
                 println!("applied  {}", migration.name());
             }

@@ -9,11 +9,7 @@ use crate::config::StartupSettings;
 use crate::diagnostics::describe;
 use crate::readiness::ReadinessCheck;
 
-{%- if backend == "sql" %}
-use {{crate_name}}_migration::{Migrator, MigratorTrait, migrations_table_exists};
-{%- else %}
 use {{crate_name}}_migration::{Migrator, MigratorTrait};
-{%- endif %}
 use {{crate_name}}_persistence_{{backend}}::Connection;
 
 /// Brings the schema to what this build expects: applies pending migrations.
@@ -54,13 +50,12 @@ impl SchemaCheck {
         Self { db }
     }
 
-    /// Every migration of this build is applied.
+    /// Every migration of this build is applied. Read-only: SeaORM's other
+    /// status functions create its migrations table when missing, which on
+    /// PostgreSQL races the startup's own (a duplicate key error) and logs a
+    /// notice on every probe.
     pub async fn is_current(&self) -> anyhow::Result<()> {
-{%- if backend == "sql" %}
-        let started = migrations_table_exists(&self.db).await?;
-        anyhow::ensure!(started, "no migration applied yet");
-{%- endif %}
-        let pending = Migrator::get_pending_migrations(&self.db).await?;
+        let pending = Migrator::get_pending_migrations_read_only(&self.db).await?;
         anyhow::ensure!(pending.is_empty(), "{} pending migration(s)", pending.len());
         Ok(())
     }
