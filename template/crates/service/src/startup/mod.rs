@@ -159,39 +159,30 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
         format!("database.url ({origin}) cannot be used")
     })
 }
-{% if message_bus == "rabbitmq" %}
-/// The startup sequence, reporting its progress in `readiness`; once ready,
-/// the outbox relay (its table exists by then), for as long as the process
-/// runs.
-async fn start(
-    store: Arc<dyn Store>,
-    db: Connection,
-    settings: Settings,
-    readiness: Readiness,
-    publisher: Publisher,
-) -> anyhow::Result<()> {
-    let outcome = run_startup(store.as_ref(), &db, &settings, &readiness).await;
-    match &outcome {
-        Ok(()) => {
-            tracing::info!("ready");
-            readiness.set(Phase::Ready);
-            relay::run(store, publisher, &settings).await;
-        }
-{%- else %}
+
 /// The startup sequence, reporting its progress in `readiness`.
+{%- if message_bus == "rabbitmq" %}
+/// Once ready, the outbox relay (its table exists by then), for as long as
+/// the process runs.
+{%- endif %}
 async fn start(
     store: Arc<dyn Store>,
     db: Connection,
     settings: Settings,
     readiness: Readiness,
+{%- if message_bus == "rabbitmq" %}
+    publisher: Publisher,
+{%- endif %}
 ) -> anyhow::Result<()> {
     let outcome = run_startup(store.as_ref(), &db, &settings, &readiness).await;
     match &outcome {
         Ok(()) => {
             tracing::info!("ready");
             readiness.set(Phase::Ready);
-        }
+{%- if message_bus == "rabbitmq" %}
+            relay::run(store, publisher, &settings).await;
 {%- endif %}
+        }
         Err(err) => {
             let reason = describe(err.as_ref());
             tracing::error!(error = reason, "startup failed");
