@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{COLLECTION, TestApp, settings_for, spawn_app_with};
+use crate::helpers::{COLLECTION, TestApp, settings_for, spawn_app_with, with_broker};
 
 use {{crate_name}}_messaging::test_support::{Delivery, Subscriber, broker_url, message_id, unique};
 use {{crate_name}}_messaging::{CONTENT_TYPE, CloudEvent};
@@ -135,7 +135,7 @@ async fn two_relays_on_one_database_publish_each_event_once() {
     let mut running = Vec::new();
     for _ in 0..2 {
         let mut settings = settings_for(&database);
-        settings.rabbitmq.exchange = exchange.clone();
+        with_broker(&mut settings, &exchange);
         settings.rabbitmq.batch_size = 10;
         let app = Application::build(settings).await.unwrap();
         app.ready().await.unwrap();

@@ -60,21 +60,35 @@ impl TestResponse {
 
 /// Settings for an instance on the database at `url`, listening on a free port.
 {%- if message_bus == "rabbitmq" %}
-/// Its events go to a new exchange of its own on the test broker: use
-/// [`TestApp`] or delete it (`Cleanup::exchange`).
+/// It publishes nowhere (its events wait in the outbox, readiness shows the
+/// broker as degraded), so a test that does not look at events leaves no
+/// exchange behind; [`with_broker`] connects it.
 {%- endif %}
 pub fn settings_for_url(url: &str) -> Settings {
     let mut settings = Settings::defaults().expect("the built-in settings load");
     settings.server.port = 0;
     settings.database.url = Secret::new(url);
 {%- if message_bus == "rabbitmq" %}
-    settings.rabbitmq.url = Secret::new(broker_url());
-    settings.rabbitmq.exchange = unique("exchange");
+    settings.rabbitmq.url = Secret::new(NO_BROKER);
     // Commits wake the relay; polling only matters for other instances.
     settings.rabbitmq.poll_interval_ms = 100;
 {%- endif %}
     settings
 }
+{%- if message_bus == "rabbitmq" %}
+
+/// A broker address where nothing listens (port 1 refuses at once).
+const NO_BROKER: &str = "amqp://guest:guest@127.0.0.1:1/%2f";
+
+/// Points `settings` at the test broker, publishing to `exchange`; the test
+/// deletes the exchange afterwards (a [`Subscriber`] or a [`Cleanup`] does).
+///
+/// [`Subscriber`]: {{crate_name}}_messaging::test_support::Subscriber
+pub fn with_broker(settings: &mut Settings, exchange: &str) {
+    settings.rabbitmq.url = Secret::new(broker_url());
+    settings.rabbitmq.exchange = exchange.to_owned();
+}
+{%- endif %}
 
 /// Settings for an instance on `database`, listening on a free port.
 pub fn settings_for(database: &TestDatabase) -> Settings {
@@ -91,6 +105,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
     let mut settings = settings_for(&database);
+{%- if message_bus == "rabbitmq" %}
+    with_broker(&mut settings, &unique("exchange"));
+{%- endif %}
     change(&mut settings);
 {%- if message_bus == "rabbitmq" %}
     let exchange = Cleanup::exchange(&settings.rabbitmq.exchange);
