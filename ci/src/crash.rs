@@ -16,27 +16,21 @@
 //! allowed and counted; an event missing is a failure.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::OpenOptions;
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
-use lapin::message::DeliveryResult;
-use lapin::options::{BasicConsumeOptions, ExchangeDeclareOptions, ExchangeDeleteOptions};
-use lapin::options::{QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
-use lapin::types::FieldTable;
-use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
-
+use crate::amqp::{Received, Subscriber, unique_suffix};
 use crate::combos::{Combination, PROJECT_NAME};
-use crate::fuzz::{FuzzDatabase, free_port, stop, wait_ready};
+use crate::fuzz::{FuzzDatabase, free_port, start_service, stop, wait_ready};
 use crate::matrix::{cargo_command, run_logged};
 use crate::services::{self, Endpoints, Service};
+use anyhow::{Context, Result, bail};
 
 /// The databases the command runs against: one per persistence crate (SeaORM, MongoDB).
 pub const DATABASES: &[&str] = &["postgres", "mongodb"];
@@ -138,17 +132,7 @@ pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
         }
     }
     endpoints.stop_started();
-    println!(
-        "crash: {} failed in {:.1}s{}",
-        failed.len(),
-        started.elapsed().as_secs_f64(),
-        if failed.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", failed.join(", "))
-        }
-    );
-    Ok(failed.is_empty())
+    Ok(crate::report::summary("crash", &failed, started))
 }
 
 /// The `--only` value checked against [`DATABASES`].
@@ -380,34 +364,27 @@ impl Case {
         )
     }
 
-    /// Starts instance `instance` of the service (its log: `<db>-service-<instance>.log`).
-    /// Like `fuzz::start_service`, with the broker's settings and an `info` log.
+    /// Starts instance `instance` of the service (its log: `<db>-service-<instance>.log`),
+    /// with the broker's settings and an `info` log.
     fn start(&self, target: &Target, instance: u32) -> Result<Child> {
-        let log = self.service_log(instance);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&log)
-            .with_context(|| format!("cannot create {}", log.display()))?;
-        Command::new(&target.binary)
-            .current_dir(&target.project)
-            .env("APP__SERVER__PORT", target.port.to_string())
-            .env("APP__DATABASE__URL", &target.database_url)
-            .env("APP__RABBITMQ__URL", &target.amqp)
-            .env("APP__RABBITMQ__EXCHANGE", &target.exchange)
-            .env(
+        let env = [
+            ("APP__SERVER__PORT", target.port.to_string()),
+            ("APP__DATABASE__URL", target.database_url.clone()),
+            ("APP__RABBITMQ__URL", target.amqp.clone()),
+            ("APP__RABBITMQ__EXCHANGE", target.exchange.clone()),
+            (
                 "APP__RABBITMQ__POLL_INTERVAL_MS",
                 POLL_INTERVAL_MS.to_string(),
-            )
-            .env("APP__RABBITMQ__LEASE_SECS", LEASE_SECS.to_string())
-            .env_remove("AMQP_URL")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone()?)
-            .stderr(file)
-            .spawn()
-            .with_context(|| format!("cannot start {}", target.binary.display()))
+            ),
+            ("APP__RABBITMQ__LEASE_SECS", LEASE_SECS.to_string()),
+            ("RUST_LOG", "info".to_owned()),
+        ];
+        start_service(
+            &target.binary,
+            &target.project,
+            &env,
+            &self.service_log(instance),
+        )
     }
 }
 
@@ -419,14 +396,6 @@ struct Target {
     amqp: String,
     exchange: String,
     port: u16,
-}
-
-/// Unique enough for an exchange name: the process id and the time.
-fn unique_suffix() -> String {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis());
-    format!("{}-{millis}", std::process::id())
 }
 
 /// The sub-second part of the wall clock.
@@ -602,30 +571,6 @@ fn created_id(body: &str) -> Result<String> {
         .context("the body has no string `id`")
 }
 
-/// One delivery as far as the count needs it.
-#[derive(Debug, Clone, PartialEq)]
-struct Received {
-    routing_key: String,
-    /// The CloudEvent's `subject`: the aggregate's id (`None`: not a CloudEvent).
-    subject: Option<String>,
-}
-
-impl Received {
-    fn parse(routing_key: &str, body: &[u8]) -> Self {
-        let subject = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|event| event.get("subject")?.as_str().map(str::to_owned));
-        Self {
-            routing_key: routing_key.to_owned(),
-            subject,
-        }
-    }
-
-    fn is_created(&self) -> bool {
-        self.routing_key.ends_with(".created")
-    }
-}
-
 /// The events held against the 201'd ids.
 #[derive(Debug, Default, PartialEq)]
 struct Tally {
@@ -731,155 +676,6 @@ impl Report {
     }
 }
 
-/// An exclusive queue bound with `#` to the exchange, consumed into a list. Dropping it
-/// deletes the queue and the exchange.
-struct Subscriber {
-    received: Arc<Mutex<Vec<Received>>>,
-    exchange: String,
-    queue: String,
-    channel: Channel,
-    connection: Connection,
-    /// Last: the connection and channel close before their runtime goes.
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Subscriber {
-    fn bind(url: &str, exchange: &str) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .context("cannot start the subscriber's runtime")?;
-        let (connection, channel) = runtime
-            .block_on(async {
-                let connection = Connection::connect(url, ConnectionProperties::default()).await?;
-                let channel = connection.create_channel().await?;
-                Ok::<_, lapin::Error>((connection, channel))
-            })
-            .with_context(|| {
-                format!(
-                    "cannot connect to the broker at {}",
-                    services::mask_password(url)
-                )
-            })?;
-        let subscriber = Self {
-            received: Arc::default(),
-            exchange: exchange.to_owned(),
-            queue: format!("{exchange}.subscriber"),
-            channel,
-            connection,
-            runtime,
-        };
-        // On failure the drop deletes whatever was declared.
-        subscriber
-            .runtime
-            .block_on(subscriber.declare())
-            .with_context(|| format!("cannot bind a queue to the exchange {exchange}"))?;
-        Ok(subscriber)
-    }
-
-    /// The exchange as the service declares it, the queue, the binding, the consumer.
-    async fn declare(&self) -> Result<(), lapin::Error> {
-        let channel = &self.channel;
-        let durable = ExchangeDeclareOptions {
-            durable: true,
-            ..ExchangeDeclareOptions::default()
-        };
-        let (exchange, queue) = (self.exchange.as_str(), self.queue.as_str());
-        channel
-            .exchange_declare(
-                exchange.into(),
-                ExchangeKind::Topic,
-                durable,
-                FieldTable::default(),
-            )
-            .await?;
-        let exclusive = QueueDeclareOptions {
-            exclusive: true,
-            auto_delete: true,
-            ..QueueDeclareOptions::default()
-        };
-        channel
-            .queue_declare(queue.into(), exclusive, FieldTable::default())
-            .await?;
-        channel
-            .queue_bind(
-                queue.into(),
-                exchange.into(),
-                "#".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-        let no_ack = BasicConsumeOptions {
-            no_ack: true,
-            ..BasicConsumeOptions::default()
-        };
-        let consumer = channel
-            .basic_consume(
-                queue.into(),
-                "xtask-crash".into(),
-                no_ack,
-                FieldTable::default(),
-            )
-            .await?;
-        let received = Arc::clone(&self.received);
-        consumer.set_delegate(move |delivery: DeliveryResult| {
-            let received = Arc::clone(&received);
-            async move {
-                if let Ok(Some(delivery)) = delivery {
-                    let event = Received::parse(delivery.routing_key.as_str(), &delivery.data);
-                    if let Ok(mut list) = received.lock() {
-                        list.push(event);
-                    }
-                }
-            }
-        });
-        Ok(())
-    }
-
-    /// Everything delivered so far.
-    fn events(&self) -> Vec<Received> {
-        match self.received.lock() {
-            Ok(list) => list.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-}
-
-impl Drop for Subscriber {
-    fn drop(&mut self) {
-        let cleanup = async {
-            let queue_deleted = self
-                .channel
-                .queue_delete(self.queue.as_str().into(), QueueDeleteOptions::default())
-                .await;
-            self.channel
-                .exchange_delete(
-                    self.exchange.as_str().into(),
-                    ExchangeDeleteOptions::default(),
-                )
-                .await?;
-            self.connection.close(200, "OK".into()).await?;
-            queue_deleted.map(|_| ())
-        };
-        let outcome = self
-            .runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(5), cleanup).await });
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!(
-                "warning: cleanup of exchange {} and queue {} failed: {error}",
-                self.exchange, self.queue
-            ),
-            Err(_) => eprintln!(
-                "warning: cleanup of exchange {} timed out; delete it by hand",
-                self.exchange
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -912,17 +708,6 @@ mod tests {
         assert_eq!(id.unwrap(), "0192f0c1-0000-7000-8000-000000000001");
         assert!(created_id(r#"{"id": 7}"#).is_err());
         assert!(created_id("<html>").is_err());
-    }
-
-    #[test]
-    fn received_reads_the_subject_of_a_cloud_event() {
-        let body = br#"{"specversion":"1.0","id":"e1","subject":"o1","type":"shop.order.created"}"#;
-        let event = Received::parse("order.created", body);
-        assert_eq!(event.subject.as_deref(), Some("o1"));
-        assert!(event.is_created());
-        let other = Received::parse("order.deleted", b"not json");
-        assert_eq!(other.subject, None);
-        assert!(!other.is_created());
     }
 
     #[test]

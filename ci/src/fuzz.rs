@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::amqp::{Subscriber, unique_suffix};
 use crate::combos::Combination;
 use crate::services::{self, Endpoints, Host};
 
@@ -61,9 +62,18 @@ pub fn run(
 
     let started = Instant::now();
     let database = FuzzDatabase::create(combination, endpoints, project)?;
+    let broker = FuzzBroker::bind(combination, endpoints)?;
     let port = free_port()?;
     let service_log = log.with_extension("service.log");
-    let mut service = start_service(&binary, project, &database.url, port, &service_log)?;
+    let mut env = vec![
+        ("APP__SERVER__PORT", port.to_string()),
+        ("APP__DATABASE__URL", database.url.clone()),
+        ("RUST_LOG", "warn".to_owned()),
+    ];
+    if let Some(broker) = &broker {
+        env.extend(broker.env());
+    }
+    let mut service = start_service(&binary, project, &env, &service_log)?;
     let ready = wait_ready(&mut service, port);
     timing("service ready", started);
     let started = Instant::now();
@@ -91,8 +101,67 @@ pub fn run(
     timing("schemathesis", started);
     stop(&mut service);
     database.drop_it();
+    let outcome = match (outcome, broker) {
+        (Ok(true), Some(broker)) => broker.check(log),
+        (outcome, _) => outcome,
+    };
     crate::matrix::append(log, &format!("\nservice log: {}\n", service_log.display()));
     outcome
+}
+
+/// With `message_bus = rabbitmq`: an exchange of the fuzzed service's own, bound to a
+/// queue, so its events neither land on the default exchange nor stay behind (dropping
+/// it deletes both), and the events it published are checked.
+struct FuzzBroker {
+    url: String,
+    exchange: String,
+    subscriber: Subscriber,
+}
+
+impl FuzzBroker {
+    fn bind(combination: &Combination, endpoints: &Endpoints) -> Result<Option<Self>> {
+        let url = services::test_env(combination, endpoints)?
+            .into_iter()
+            .find(|(var, _)| *var == "TEST_AMQP_URL")
+            .map(|(_, url)| url);
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let exchange = format!("fuzz.{}.{}", combination.name, unique_suffix());
+        let subscriber = Subscriber::bind(&url, &exchange)?;
+        Ok(Some(Self {
+            url,
+            exchange,
+            subscriber,
+        }))
+    }
+
+    fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("APP__RABBITMQ__URL", self.url.clone()),
+            ("APP__RABBITMQ__EXCHANGE", self.exchange.clone()),
+        ]
+    }
+
+    /// Every message the fuzzed service published is a CloudEvent with a subject.
+    /// (How many arrived depends on the relay's timing; the generated tests and the
+    /// `crash` command check that none is missing.)
+    fn check(self, log: &Path) -> Result<bool> {
+        let events = self.subscriber.events();
+        let malformed = events
+            .iter()
+            .filter(|event| event.subject.is_none())
+            .count();
+        crate::matrix::append(
+            log,
+            &format!(
+                "[events on {}: {}, not CloudEvents: {malformed}]\n",
+                self.exchange,
+                events.len()
+            ),
+        );
+        Ok(malformed == 0)
+    }
 }
 
 /// A database of its own for the fuzzed service: a file for SQLite, a new database on the
@@ -232,7 +301,14 @@ pub(crate) fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-fn start_service(binary: &Path, project: &Path, url: &str, port: u16, log: &Path) -> Result<Child> {
+/// Starts the service binary in `project` with `env` (nothing else from a stray
+/// `AMQP_URL`), its output to `log`.
+pub(crate) fn start_service(
+    binary: &Path,
+    project: &Path,
+    env: &[(&str, String)],
+    log: &Path,
+) -> Result<Child> {
     let file = OpenOptions::new()
         .create(true)
         .truncate(true)
@@ -241,9 +317,8 @@ fn start_service(binary: &Path, project: &Path, url: &str, port: u16, log: &Path
         .with_context(|| format!("cannot create {}", log.display()))?;
     Command::new(binary)
         .current_dir(project)
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__DATABASE__URL", url)
-        .env("RUST_LOG", "warn")
+        .env_remove("AMQP_URL")
+        .envs(env.iter().map(|(var, value)| (var, value)))
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
         .stderr(file)

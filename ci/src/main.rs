@@ -6,6 +6,7 @@
 //! Argument parsing is hand-written to keep the harness's dependency graph (and so its
 //! first build in CI) small.
 
+mod amqp;
 mod cli_check;
 mod combos;
 mod crash;

@@ -141,17 +141,7 @@ pub fn run(repo: &Path, cache: &Path, filters: &[String]) -> Result<bool> {
             failed.push(case.aggregate);
         }
     }
-    println!(
-        "names: {} failed in {:.1}s{}",
-        failed.len(),
-        started.elapsed().as_secs_f64(),
-        if failed.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", failed.join(", "))
-        }
-    );
-    Ok(failed.is_empty())
+    Ok(crate::report::summary("names", &failed, started))
 }
 
 /// Generates the case into the same directory as every other case of its database, so that

@@ -1,7 +1,9 @@
-//! The matrix result: a table on the terminal, Markdown and JSON files in the cache dir.
+//! The matrix result: a table on the terminal, Markdown and JSON files in the cache dir;
+//! and the closing line of the commands that run a list of cases.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -159,6 +161,23 @@ fn cell(step: &StepReport) -> String {
         Status::Failed => format!("FAIL {:.1}s", step.seconds),
         Status::Skipped => "skip".to_owned(),
     }
+}
+
+
+/// The last line of a command that runs cases (`names`, `crash`): how many failed, how long
+/// it took and which. `Ok(true)` when none failed.
+pub fn summary(command: &str, failed: &[&str], started: Instant) -> bool {
+    let which = if failed.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", failed.join(", "))
+    };
+    println!(
+        "{command}: {} failed in {:.1}s{which}",
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    failed.is_empty()
 }
 
 #[cfg(test)]
