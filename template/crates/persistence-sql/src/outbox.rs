@@ -10,12 +10,20 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::sea_query::{LockBehavior, LockType};
 {%- endunless %}
 use sea_orm::{ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+{%- if database == "mysql" %}
+use sea_orm::{IsolationLevel, TransactionTrait};
+{%- endif %}
 use sea_orm::{PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
-
+{% if database == "mysql" %}
+use crate::SqlStore;
+use crate::entity::outbox_message::{ActiveModel, Column, Entity, Model};
+use crate::error::from_db;
+{%- else %}
 use crate::entity::outbox_message::{ActiveModel, Column, Entity, Model};
 use crate::error::from_db;
 use crate::{SqlStore, begin_write};
+{%- endif %}
 
 use {{crate_name}}_persistence_model::{Backlog, Outbox, OutboxMessage, OutboxSignal, Result};
 
@@ -94,8 +102,19 @@ impl Outbox for SqlStore {
 {%- if database == "sqlite" %}
         // SQLite has no row locks: its write lock, taken at the start, makes
         // claims run one at a time.
-{%- endif %}
         let txn = begin_write(self.connection()).await.map_err(from_db)?;
+{%- elsif database == "mysql" %}
+        // READ COMMITTED: InnoDB's locking read then locks the rows it reads
+        // and no gaps between them. Under REPEATABLE READ it also locks the
+        // gap after the newest pending message, where every unit of work
+        // inserts its events: writes would wait for claims, and could
+        // deadlock with them.
+        let isolation = Some(IsolationLevel::ReadCommitted);
+        let txn = self.connection().begin_with_config(isolation, None).await;
+        let txn = txn.map_err(from_db)?;
+{%- else %}
+        let txn = begin_write(self.connection()).await.map_err(from_db)?;
+{%- endif %}
         let free = Condition::any()
             .add(Column::LeaseUntil.is_null())
             .add(Column::LeaseUntil.lte(now));
