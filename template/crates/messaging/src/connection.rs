@@ -18,37 +18,47 @@ pub(crate) struct Link {
     channel: Channel,
 }
 
+/// Connects under `name`, the name the broker's management UI shows.
+///
+/// Uses lapin's default backoff (no TCP retry) and no `auto_recover`: the
+/// caller owns retrying and bounds this with `connect_timeout`.
+pub(crate) async fn connect(uri: AMQPUri, name: &str) -> Result<Connection, lapin::Error> {
+    let properties = ConnectionProperties::default().with_connection_name(name.into());
+    let connection = Connection::connect_uri(uri, properties).await?;
+    debug!(
+        connection = name,
+        heartbeat_secs = connection.configuration().heartbeat(),
+        "broker connection tuned"
+    );
+    Ok(connection)
+}
+
+/// Declares a durable topic exchange; idempotent, so it runs after every
+/// connect and a fresh or restored broker needs no manual setup.
+pub(crate) async fn declare_topic_exchange(
+    channel: &Channel,
+    exchange: ShortString,
+) -> Result<(), lapin::Error> {
+    let options = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
+    let kind = ExchangeKind::Topic;
+    channel
+        .exchange_declare(exchange, kind, options, FieldTable::default())
+        .await
+}
+
 impl Link {
     /// Connects, opens the channel, enables publisher confirms and declares
-    /// the exchange. Declaring after every connect (it is idempotent) means a
-    /// fresh or restored broker needs no manual setup.
-    ///
-    /// Uses lapin's default backoff (no TCP retry) and no `auto_recover`: the
-    /// supervisor owns retrying. The caller bounds this with `connect_timeout`.
+    /// the exchange. The supervisor retries and bounds this with `connect_timeout`.
     pub(crate) async fn open(uri: AMQPUri, exchange: &ShortString) -> Result<Self, lapin::Error> {
-        // The name the broker's management UI shows for this connection.
-        let name = "{{project-name}}-relay".into();
-        let properties = ConnectionProperties::default().with_connection_name(name);
-        let connection = Connection::connect_uri(uri, properties).await?;
+        let connection = connect(uri, "{{project-name}}-relay").await?;
         let channel = connection.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
-        channel
-            .exchange_declare(
-                exchange.clone(),
-                ExchangeKind::Topic,
-                ExchangeDeclareOptions {
-                    durable: true,
-                    ..ExchangeDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await?;
-        debug!(
-            heartbeat_secs = connection.configuration().heartbeat(),
-            "broker connection tuned"
-        );
+        declare_topic_exchange(&channel, exchange.clone()).await?;
         Ok(Self {
             connection,
             channel,

@@ -1,17 +1,20 @@
 //! Helpers for tests of this crate and the service, behind the
 //! `test-support` feature (never part of the service binary): the broker's
-//! URL, unique names, short timeouts, and a subscriber on the real broker.
+//! URL, unique names, short timeouts, a subscriber on the real broker, and
+//! what consumer tests need (raw publishes, dead letters, headers).
 
 // These helpers fail by panicking with a clear message: in a test, that is
 // the failure report.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+mod consumer;
 mod subscriber;
 
 use std::time::Duration;
 
 use crate::{BrokerSettings, CloudEvent, OutgoingMessage};
 
+pub use consumer::{consumer_settings, dead_letters, header, publish_raw, queue_depth};
 pub use lapin::message::Delivery;
 pub use subscriber::{Cleanup, Subscriber, message_id};
 

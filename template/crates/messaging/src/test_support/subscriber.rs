@@ -33,8 +33,9 @@ impl Subscriber {
     pub async fn bind(exchange: &str, pattern: &str) -> Self {
         let queue = unique("queue");
         let cleanup = Cleanup {
-            exchange: exchange.to_owned(),
-            queue: Some(queue.clone()),
+            exchanges: vec![exchange.to_owned()],
+            queues: Vec::new(),
+            exclusive_queue: Some(queue.clone()),
         };
         let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
             .await
@@ -131,28 +132,43 @@ pub fn message_id(delivery: &Delivery) -> String {
         .unwrap_or_default()
 }
 
-/// Deletes a test exchange (and queue) on drop, on its own thread and
+/// Deletes test exchanges and queues on drop, on its own thread and
 /// runtime so it also works while a failed test unwinds.
 #[derive(Debug)]
 pub struct Cleanup {
-    exchange: String,
-    queue: Option<String>,
+    exchanges: Vec<String>,
+    queues: Vec<String>,
+    exclusive_queue: Option<String>,
 }
 
 impl Cleanup {
     /// Deletes `exchange` when dropped.
     pub fn exchange(exchange: &str) -> Self {
         Self {
-            exchange: exchange.to_owned(),
-            queue: None,
+            exchanges: vec![exchange.to_owned()],
+            queues: Vec::new(),
+            exclusive_queue: None,
+        }
+    }
+
+    /// Deletes what a consumer of `queue` declares (`<queue>`,
+    /// `<queue>.retry`, `<queue>.dead`, exchange `<queue>.dlx`) when
+    /// dropped; not the source exchange (see [`Cleanup::exchange`]).
+    pub fn topology(queue: &str) -> Self {
+        let queues = ["", ".retry", ".dead"].map(|suffix| format!("{queue}{suffix}"));
+        Self {
+            exchanges: vec![format!("{queue}.dlx")],
+            queues: queues.to_vec(),
+            exclusive_queue: None,
         }
     }
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let exchange = self.exchange.clone();
-        let queue = self.queue.clone();
+        let exchanges = self.exchanges.clone();
+        let queues = self.queues.clone();
+        let exclusive_queue = self.exclusive_queue.clone();
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -164,13 +180,20 @@ impl Drop for Cleanup {
                     let connection =
                         Connection::connect(&broker_url(), ConnectionProperties::default()).await?;
                     let channel = connection.create_channel().await?;
-                    channel
-                        .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
-                        .await?;
+                    for exchange in &exchanges {
+                        let delete = ExchangeDeleteOptions::default();
+                        channel
+                            .exchange_delete(exchange.as_str().into(), delete)
+                            .await?;
+                    }
+                    for queue in &queues {
+                        let delete = QueueDeleteOptions::default();
+                        channel.queue_delete(queue.as_str().into(), delete).await?;
+                    }
                     // The queue is exclusive: the broker deletes it with the
                     // subscriber's connection anyway, and refuses (405) while
                     // that connection is still closing, so failure is fine here.
-                    if let Some(queue) = &queue {
+                    if let Some(queue) = &exclusive_queue {
                         let delete = QueueDeleteOptions::default();
                         let _ = channel.queue_delete(queue.as_str().into(), delete).await;
                     }
@@ -178,7 +201,7 @@ impl Drop for Cleanup {
                 };
                 if let Ok(Err(error)) = tokio::time::timeout(Duration::from_secs(5), cleanup).await
                 {
-                    eprintln!("cleanup of exchange {exchange} failed: {error}");
+                    eprintln!("cleanup of {exchanges:?} and {queues:?} failed: {error}");
                 }
             });
         })
