@@ -26,6 +26,36 @@ pub enum {{Aggregate}}Event {
     },
 }
 
+/// What happened to {{an_aggregate}}, without the data: what a subscriber keeps,
+/// and the last part of a routing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum {{Aggregate}}EventKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl {{Aggregate}}EventKind {
+    /// The lowercase word of routing keys and stored records.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// The kind [`as_str`](Self::as_str) wrote; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "created" => Some(Self::Created),
+            "updated" => Some(Self::Updated),
+            "deleted" => Some(Self::Deleted),
+            _ => None,
+        }
+    }
+}
+
 impl {{Aggregate}}Event {
     /// A stable name for logs.
     pub fn name(&self) -> &'static str {
@@ -38,10 +68,15 @@ impl {{Aggregate}}Event {
 
     /// What happened, in one lowercase word: the last part of a routing key.
     pub fn kind(&self) -> &'static str {
+        self.event_kind().as_str()
+    }
+
+    /// What happened, without the data.
+    pub fn event_kind(&self) -> {{Aggregate}}EventKind {
         match self {
-            Self::Created(_) => "created",
-            Self::Updated(_) => "updated",
-            Self::Deleted { .. } => "deleted",
+            Self::Created(_) => {{Aggregate}}EventKind::Created,
+            Self::Updated(_) => {{Aggregate}}EventKind::Updated,
+            Self::Deleted { .. } => {{Aggregate}}EventKind::Deleted,
         }
     }
 
@@ -121,5 +156,21 @@ impl DomainEvent {
 impl From<{{Aggregate}}Event> for DomainEvent {
     fn from(event: {{Aggregate}}Event) -> Self {
         Self::{{Aggregate}}(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Kind = {{Aggregate}}EventKind;
+
+    #[test]
+    fn an_event_kind_parses_back_from_its_text() {
+        for kind in [Kind::Created, Kind::Updated, Kind::Deleted] {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("Created"), None);
+        assert_eq!(Kind::parse(""), None);
     }
 }

@@ -8,6 +8,10 @@ mod aggregate_root;
 mod events;
 mod record;
 mod values;
+{%- if message_bus == "rabbitmq" %}
+
+mod activity;
+{%- endif %}
 
 mod {{aggregate}};
 mod {{aggregate}}_record;
@@ -18,6 +22,12 @@ pub use record::InvalidRecord;
 pub use values::{Amount, Description, Name, ValueError};
 
 pub use events::{{Aggregate}}Event;
+pub use events::{{Aggregate}}EventKind;
+
+{%- if message_bus == "rabbitmq" %}
+
+pub use activity::{{Aggregate}}Activity;
+{%- endif %}
 
 pub use {{aggregate}}::{{Aggregate}};
 pub use {{aggregate}}::{{Aggregate}}Changes;

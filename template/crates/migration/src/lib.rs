@@ -17,12 +17,16 @@ pub use migrator::{MigrationTrait, MigratorTrait};
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
+
+mod columns;
 {%- endif %}
 
 mod m20260101_000001_create_{{aggregates}};
 mod m20260101_000002_index_{{aggregates}}_status;
 {%- if message_bus == "rabbitmq" %}
 mod m20260101_000003_create_outbox_messages;
+mod m20260101_000004_create_inbox_messages;
+mod m20260101_000005_create_{{aggregate}}_activity;
 {%- endif %}
 
 /// Every migration, oldest first.
@@ -38,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_index_{{aggregates}}_status::Migration),
 {%- if message_bus == "rabbitmq" %}
             Box::new(m20260101_000003_create_outbox_messages::Migration),
+            Box::new(m20260101_000004_create_inbox_messages::Migration),
+            Box::new(m20260101_000005_create_{{aggregate}}_activity::Migration),
 {%- endif %}
         ]
     }

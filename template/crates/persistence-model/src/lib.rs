@@ -13,6 +13,7 @@
 mod error;
 mod events;
 {%- if message_bus == "rabbitmq" %}
+mod inbox;
 mod outbox;
 {%- endif %}
 mod repository;
@@ -31,11 +32,16 @@ pub mod test_support;
 pub use error::PersistenceError;
 pub use events::PendingEvents;
 {%- if message_bus == "rabbitmq" %}
+pub use inbox::{MAX_CONSUMER_CHARS, check_consumer};
 pub use outbox::{Backlog, Outbox, OutboxMessage, OutboxSignal};
 {%- endif %}
 pub use repository::Page;
 pub use specification::{Filter, SortDirection, Specification};
 pub use store::{Store, UnitOfWork};
+{%- if message_bus == "rabbitmq" %}
+
+pub use inbox::{{Aggregate}}ActivityRepository;
+{%- endif %}
 
 pub use repository::{{Aggregate}}Repository;
 pub use specification::{{Aggregate}}Condition;

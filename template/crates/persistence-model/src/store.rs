@@ -1,6 +1,7 @@
 use async_trait::async_trait;
-
 {%- if message_bus == "rabbitmq" %}
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::Outbox;
 use crate::Result;
@@ -10,7 +11,9 @@ use crate::Result;
 {%- endif %}
 
 use {{crate_name}}_entity_model::DomainEvent;
-
+{% if message_bus == "rabbitmq" %}
+use crate::{{Aggregate}}ActivityRepository as ActivityRepository;
+{%- endif %}
 use crate::{{Aggregate}}Repository;
 
 /// A set of changes that commit or roll back together: one database
@@ -29,6 +32,28 @@ pub trait UnitOfWork: Send + std::fmt::Debug {
     /// Events to make known if, and only if, this unit of work commits.
     /// Processors hand them over before committing.
     fn record(&mut self, events: Vec<DomainEvent>);
+{%- if message_bus == "rabbitmq" %}
+
+    /// The activity records, inside this unit of work.
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_>;
+
+    /// Records `message_id` as received by `consumer` in this unit of work.
+    /// `false`: a committed unit of work accepted it already (a duplicate
+    /// delivery), and the caller rolls back without any effect.
+    ///
+    /// Two units of work accepting the same message never both commit: the
+    /// second one waits for the first and gets `false`, or fails here or at
+    /// its commit ([`VersionConflict`](crate::PersistenceError::VersionConflict),
+    /// [`Duplicate`](crate::PersistenceError::Duplicate)), depending on the
+    /// backend. `consumer` has at most [`MAX_CONSUMER_CHARS`](crate::MAX_CONSUMER_CHARS)
+    /// characters.
+    async fn accept_message(
+        &mut self,
+        consumer: &str,
+        message_id: Uuid,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool>;
+{%- endif %}
 
     async fn commit(self: Box<Self>) -> Result<()>;
 
@@ -51,5 +76,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The outbox its units of work write events to.
     fn outbox(&self) -> &dyn Outbox;
+
+    /// The activity records, for reads outside any unit of work.
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_>;
+
+    /// Deletes the inbox entries received before `before`; returns how many.
+    async fn purge_inbox(&self, before: DateTime<Utc>) -> Result<u64>;
 {%- endif %}
 }

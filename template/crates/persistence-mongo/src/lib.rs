@@ -8,6 +8,7 @@
 mod document;
 mod error;
 {%- if message_bus == "rabbitmq" %}
+mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
@@ -22,10 +23,16 @@ pub mod test_support;
 use std::time::Duration;
 
 use async_trait::async_trait;
+{%- if message_bus == "rabbitmq" %}
+use chrono::{DateTime, Utc};
+{%- endif %}
 use mongodb::bson::{Document, doc};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, ClientSession, Database};
 use tokio::sync::Mutex;
+{%- if message_bus == "rabbitmq" %}
+use uuid::Uuid;
+{%- endif %}
 
 use {{crate_name}}_entity_model::DomainEvent;
 {%- if message_bus == "rabbitmq" %}
@@ -33,8 +40,13 @@ use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
 {%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
-
+{% if message_bus == "rabbitmq" %}
+use crate::inbox::MongoActivityRepository;
+{%- endif %}
 use crate::repository::Mongo{{Aggregate}}Repository;
+{%- if message_bus == "rabbitmq" %}
+use {{crate_name}}_persistence_model::{{Aggregate}}ActivityRepository as ActivityRepository;
+{%- endif %}
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
@@ -43,6 +55,7 @@ pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
 {%- if message_bus == "rabbitmq" %}
 
+pub use inbox::{ACTIVITY_COLLECTION, INBOX_COLLECTION};
 pub use outbox::OUTBOX_COLLECTION;
 {%- endif %}
 
@@ -189,6 +202,14 @@ impl Store for MongoStore {
     fn outbox(&self) -> &dyn Outbox {
         self
     }
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        Box::new(MongoActivityRepository::new(&self.db, None))
+    }
+
+    async fn purge_inbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        inbox::purge(&self.db, before).await
+    }
 {%- endif %}
 }
 
@@ -217,6 +238,23 @@ impl UnitOfWork for MongoUnitOfWork {
     fn record(&mut self, events: Vec<DomainEvent>) {
         self.events.record(events);
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        let session = self.session.as_ref();
+        Box::new(MongoActivityRepository::new(&self.db, session))
+    }
+
+    async fn accept_message(
+        &mut self,
+        consumer: &str,
+        message_id: Uuid,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let session = self.session.as_ref();
+        inbox::accept(&self.db, session, consumer, message_id, received_at).await
+    }
+{%- endif %}
 
     async fn commit(self: Box<Self>) -> Result<()> {
 {%- if message_bus == "rabbitmq" %}

@@ -4,9 +4,12 @@
 use mongodb::bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
-
+{% if message_bus == "rabbitmq" %}
+use crate::ACTIVITY_COLLECTION;
+{%- endif %}
 use crate::COLLECTION;
 {%- if message_bus == "rabbitmq" %}
+use crate::INBOX_COLLECTION;
 use crate::OUTBOX_COLLECTION;
 {%- endif %}
 use crate::error::from_mongo;
@@ -34,6 +37,14 @@ pub async fn ensure_schema(db: &Database) -> Result<()> {
     let outbox = db.collection::<Document>(OUTBOX_COLLECTION);
     let indexes = outbox_indexes();
     outbox.create_indexes(indexes).await.map_err(from_mongo)?;
+    ensure_collection(db, INBOX_COLLECTION).await?;
+    let inbox = db.collection::<Document>(INBOX_COLLECTION);
+    let indexes = inbox_indexes();
+    inbox.create_indexes(indexes).await.map_err(from_mongo)?;
+    ensure_collection(db, ACTIVITY_COLLECTION).await?;
+    let activity = db.collection::<Document>(ACTIVITY_COLLECTION);
+    let indexes = activity_indexes();
+    activity.create_indexes(indexes).await.map_err(from_mongo)?;
 {%- endif %}
     Ok(())
 }
@@ -67,13 +78,46 @@ fn outbox_indexes() -> [IndexModel; 2] {
         .build();
     [pending, per_aggregate]
 }
+
+/// One entry per message and consumer: the unique index is what makes a
+/// concurrent acceptance of the same message a write conflict. The purge
+/// deletes by age.
+fn inbox_indexes() -> [IndexModel; 2] {
+    let unique = IndexOptions::builder().unique(true).build();
+    let per_consumer = IndexModel::builder()
+        .keys(doc! { "consumer": 1, "message_id": 1 })
+        .options(unique)
+        .build();
+    let received_at = IndexModel::builder()
+        .keys(doc! { "received_at": 1 })
+        .build();
+    [per_consumer, received_at]
+}
+
+/// One record per event; the feed of one {{aggregate_title}}, in version order.
+fn activity_indexes() -> [IndexModel; 2] {
+    let unique = IndexOptions::builder().unique(true).build();
+    let per_event = IndexModel::builder()
+        .keys(doc! { "event_id": 1 })
+        .options(unique)
+        .build();
+    let per_version = IndexModel::builder()
+        .keys(doc! { "{{aggregate}}_id": 1, "version": 1 })
+        .build();
+    [per_event, per_version]
+}
 {%- endif %}
 
 /// Succeeds when the collections exist.
 pub async fn check_schema(db: &Database) -> Result<()> {
     let names = db.list_collection_names().await.map_err(from_mongo)?;
 {%- if message_bus == "rabbitmq" %}
-    let expected = [COLLECTION, OUTBOX_COLLECTION];
+    let expected = [
+        COLLECTION,
+        OUTBOX_COLLECTION,
+        INBOX_COLLECTION,
+        ACTIVITY_COLLECTION,
+    ];
 {%- else %}
     let expected = [COLLECTION];
 {%- endif %}

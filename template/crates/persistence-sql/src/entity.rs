@@ -86,4 +86,67 @@ pub mod outbox_message {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The inbox: one row per message a subscriber accepted, written with its
+/// effect; purged after the retention period.
+pub mod inbox_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inbox_messages")]
+    pub struct Model {
+        /// The subscriber: each one sees every message once.
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(128))"
+        )]
+        pub consumer: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: Uuid,
+{%- if database == "mysql" %}
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")")]
+        pub received_at: DateTimeUtc,
+{%- else %}
+        pub received_at: DateTimeUtc,
+{%- endif %}
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The activity records: one row per event of {{an_aggregate}}, as the
+/// subscriber recorded it.
+pub mod activity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "{{aggregate}}_activity")]
+    pub struct Model {
+        /// The event's id: one record per event.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: Uuid,
+        pub {{aggregate}}_id: Uuid,
+        #[sea_orm(column_type = "String(StringLen::N(16))")]
+        pub kind: String,
+        pub version: i64,
+{%- if database == "mysql" %}
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")")]
+        pub occurred_at: DateTimeUtc,
+        #[sea_orm(column_type = "custom(\"DATETIME(6)\")")]
+        pub recorded_at: DateTimeUtc,
+{%- else %}
+        pub occurred_at: DateTimeUtc,
+        pub recorded_at: DateTimeUtc,
+{%- endif %}
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
 {%- endif %}

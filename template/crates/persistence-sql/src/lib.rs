@@ -7,6 +7,7 @@
 mod entity;
 mod error;
 {%- if message_bus == "rabbitmq" %}
+mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
@@ -21,6 +22,9 @@ pub mod test_support;
 use std::time::Duration;
 
 use async_trait::async_trait;
+{%- if message_bus == "rabbitmq" %}
+use chrono::{DateTime, Utc};
+{%- endif %}
 {%- if database == "sqlite" %}
 use sea_orm::TransactionTrait;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
@@ -29,6 +33,9 @@ use sea_orm::{DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOpti
 {%- else %}
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+{%- endif %}
+{%- if message_bus == "rabbitmq" %}
+use uuid::Uuid;
 {%- endif %}
 
 use crate::error::from_db;
@@ -39,8 +46,13 @@ use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
 {%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
-
+{% if message_bus == "rabbitmq" %}
+use crate::inbox::SqlActivityRepository;
+{%- endif %}
 use crate::repository::Sql{{Aggregate}}Repository;
+{%- if message_bus == "rabbitmq" %}
+use {{crate_name}}_persistence_model::{{Aggregate}}ActivityRepository as ActivityRepository;
+{%- endif %}
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
@@ -140,6 +152,14 @@ impl Store for SqlStore {
     fn outbox(&self) -> &dyn Outbox {
         self
     }
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        Box::new(SqlActivityRepository::new(&self.db))
+    }
+
+    async fn purge_inbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        inbox::purge(&self.db, before).await
+    }
 {%- endif %}
 }
 {% if database == "sqlite" %}
@@ -182,6 +202,22 @@ impl UnitOfWork for SqlUnitOfWork {
     fn record(&mut self, events: Vec<DomainEvent>) {
         self.events.record(events);
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        Box::new(SqlActivityRepository::new(&self.transaction))
+    }
+
+    async fn accept_message(
+        &mut self,
+        consumer: &str,
+        message_id: Uuid,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let transaction = &self.transaction;
+        inbox::accept(transaction, consumer, message_id, received_at).await
+    }
+{%- endif %}
 
     async fn commit(self: Box<Self>) -> Result<()> {
 {%- if message_bus == "rabbitmq" %}

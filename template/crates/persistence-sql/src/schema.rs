@@ -1,9 +1,11 @@
 //! Creates the schema from the entity definitions when the service runs
 //! without versioned migrations. Idempotent: every instance runs it at start.
-
+{% if message_bus == "rabbitmq" %}
+use sea_orm::sea_query::{Index, IndexCreateStatement, TableCreateStatement};
+{%- endif %}
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Schema};
 {% if message_bus == "rabbitmq" %}
-use crate::entity::outbox_message;
+use crate::entity::{activity, inbox_message, outbox_message};
 {%- endif %}
 use crate::error::from_db;
 
@@ -23,9 +25,52 @@ pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
     let mut outbox = schema.create_table_from_entity(outbox_message::Entity);
     outbox.if_not_exists();
     db.execute(&outbox).await.map_err(from_db)?;
+    // The purge deletes by age.
+    let inbox = schema.create_table_from_entity(inbox_message::Entity);
+    let received_at = Index::create()
+        .name("idx_inbox_messages_received_at")
+        .table(inbox_message::Entity)
+        .col(inbox_message::Column::ReceivedAt)
+        .to_owned();
+    create_with_indexes(db, inbox, [received_at]).await?;
+    // The feed of one {{aggregate_title}}, in version order.
+    let activity = schema.create_table_from_entity(activity::Entity);
+    let per_version = Index::create()
+        .name("idx_{{aggregate}}_activity_version")
+        .table(activity::Entity)
+        .col(activity::Column::{{Aggregate}}Id)
+        .col(activity::Column::Version)
+        .to_owned();
+    create_with_indexes(db, activity, [per_version]).await?;
 {%- endif %}
     Ok(())
 }
+{%- if message_bus == "rabbitmq" %}
+
+/// Creates `table` and its `indexes` unless they exist.
+async fn create_with_indexes<const N: usize>(
+    db: &DatabaseConnection,
+    mut table: TableCreateStatement,
+    indexes: [IndexCreateStatement; N],
+) -> Result<()> {
+    table.if_not_exists();
+{%- if database == "mysql" %}
+    // MySQL has no `CREATE INDEX IF NOT EXISTS`: the indexes are created
+    // with the table, in its statement.
+    for mut index in indexes {
+        table.index(&mut index);
+    }
+    db.execute(&table).await.map_err(from_db)?;
+{%- else %}
+    db.execute(&table).await.map_err(from_db)?;
+    for mut index in indexes {
+        index.if_not_exists();
+        db.execute(&index).await.map_err(from_db)?;
+    }
+{%- endif %}
+    Ok(())
+}
+{%- endif %}
 
 /// Succeeds when the tables exist and can be read.
 pub async fn check_schema(db: &DatabaseConnection) -> Result<()> {
@@ -34,6 +79,10 @@ pub async fn check_schema(db: &DatabaseConnection) -> Result<()> {
 {%- if message_bus == "rabbitmq" %}
     let outbox = outbox_message::Entity::find().limit(1);
     outbox.all(db).await.map_err(from_db)?;
+    let inbox = inbox_message::Entity::find().limit(1);
+    inbox.all(db).await.map_err(from_db)?;
+    let activity = activity::Entity::find().limit(1);
+    activity.all(db).await.map_err(from_db)?;
 {%- endif %}
     Ok(())
 }

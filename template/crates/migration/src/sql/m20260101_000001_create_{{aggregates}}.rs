@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, pk_uuid, string_len, text_null};
 
+use crate::columns::timestamp;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -35,20 +37,6 @@ impl MigrationTrait for Migration {
         manager.drop_table(table).await
     }
 }
-
-{%- if database == "mysql" %}
-
-/// MySQL's plain TIMESTAMP keeps whole seconds; DATETIME(6) keeps microseconds
-/// (values are always UTC).
-fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    sea_orm_migration::schema::custom(column, Alias::new("DATETIME(6)"))
-}
-{%- else %}
-
-fn timestamp(column: {{Aggregates}}) -> ColumnDef {
-    sea_orm_migration::schema::timestamp_with_time_zone(column)
-}
-{%- endif %}
 
 #[derive(DeriveIden)]
 enum {{Aggregates}} {

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, integer, pk_uuid, string_len, text, uuid_null};
 
+use crate::columns::{timestamp, timestamp_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -51,28 +53,6 @@ impl MigrationTrait for Migration {
         manager.drop_table(table).await
     }
 }
-
-{%- if database == "mysql" %}
-
-/// MySQL's plain TIMESTAMP keeps whole seconds; DATETIME(6) keeps microseconds
-/// (values are always UTC).
-fn timestamp(column: OutboxMessages) -> ColumnDef {
-    sea_orm_migration::schema::custom(column, Alias::new("DATETIME(6)"))
-}
-
-fn timestamp_null(column: OutboxMessages) -> ColumnDef {
-    sea_orm_migration::schema::custom_null(column, Alias::new("DATETIME(6)"))
-}
-{%- else %}
-
-fn timestamp(column: OutboxMessages) -> ColumnDef {
-    sea_orm_migration::schema::timestamp_with_time_zone(column)
-}
-
-fn timestamp_null(column: OutboxMessages) -> ColumnDef {
-    sea_orm_migration::schema::timestamp_with_time_zone_null(column)
-}
-{%- endif %}
 
 #[derive(DeriveIden)]
 enum OutboxMessages {

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 {%- if message_bus == "rabbitmq" %}
 
+mod inbox;
 mod outbox;
 {%- endif %}
 
@@ -24,6 +25,7 @@ use {{crate_name}}_entity_model::{{Aggregate}}Changes;
 use {{crate_name}}_entity_model::{{Aggregate}}Status as Status;
 {%- if message_bus == "rabbitmq" %}
 
+pub use inbox::*;
 pub use outbox::*;
 {%- endif %}
 
@@ -55,6 +57,15 @@ macro_rules! contract_suite {
             one_aggregates_messages_are_claimed_in_version_order,
             a_failed_message_waits_for_its_retry_time,
             published_messages_leave_the_backlog_and_are_purged,
+            an_accepted_message_is_not_accepted_again,
+            a_rolled_back_or_dropped_acceptance_leaves_the_message_new,
+            each_consumer_has_an_inbox_of_its_own,
+            concurrent_acceptances_never_both_commit,
+            committed_activity_is_listed_in_version_order,
+            rolled_back_activity_is_not_listed,
+            an_event_is_recorded_once,
+            purging_the_inbox_deletes_only_older_entries,
+            a_consumer_name_must_fit_the_inbox,
 {%- endif %}
         );
     };

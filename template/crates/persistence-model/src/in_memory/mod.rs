@@ -4,6 +4,7 @@
 //! against all of them): optimistic versions, unique names, atomic units of
 //! work, and the same specification semantics.
 {% if message_bus == "rabbitmq" %}
+mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
@@ -13,18 +14,26 @@ mod table;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
+{%- if message_bus == "rabbitmq" %}
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+{%- endif %}
 {% if message_bus == "rabbitmq" %}
+use self::inbox::{ActivityTable, InMemoryActivityRepository, Inbox};
 use self::outbox::InMemoryOutbox;
 {%- endif %}
 use self::table::Table;
 {%- if message_bus == "rabbitmq" %}
-use crate::Outbox;
+use crate::{Outbox, PersistenceError, check_consumer};
 {%- endif %}
 use crate::{PendingEvents, Result, Store, UnitOfWork};
 
 use {{crate_name}}_entity_model::DomainEvent;
 
 use self::repository::InMemory{{Aggregate}}Repository;
+{%- if message_bus == "rabbitmq" %}
+use crate::{{Aggregate}}ActivityRepository as ActivityRepository;
+{%- endif %}
 use crate::{{Aggregate}}Repository;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
 
@@ -33,6 +42,10 @@ use {{crate_name}}_entity_model::{{Aggregate}}State;
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Tables {
     {{aggregates}}: Table<{{Aggregate}}State>,
+{%- if message_bus == "rabbitmq" %}
+    inbox: Inbox,
+    {{aggregate}}_activity: ActivityTable,
+{%- endif %}
 }
 
 impl Tables {
@@ -40,6 +53,17 @@ impl Tables {
     fn commit(&mut self, snapshot: &Self, working: &Self) -> Result<()> {
         let changed = (&snapshot.{{aggregates}}, &working.{{aggregates}});
         self.{{aggregates}}.commit(changed.0, changed.1)?;
+{%- if message_bus == "rabbitmq" %}
+        // Another unit of work committed the same message first.
+        let conflict = || PersistenceError::VersionConflict;
+        let inbox = (&snapshot.inbox, &working.inbox);
+        self.inbox.commit(inbox.0, inbox.1, conflict)?;
+        let before = &snapshot.{{aggregate}}_activity;
+        let after = &working.{{aggregate}}_activity;
+        let duplicate = || PersistenceError::Duplicate;
+        let activity = &mut self.{{aggregate}}_activity;
+        activity.commit(before, after, duplicate)?;
+{%- endif %}
         Ok(())
     }
 }
@@ -109,6 +133,17 @@ impl Store for InMemoryStore {
     fn outbox(&self) -> &dyn Outbox {
         self.outbox.as_ref()
     }
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        Box::new(InMemoryActivityRepository::new(&self.committed))
+    }
+
+    async fn purge_inbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut tables = self.committed.write();
+        let count = tables.inbox.len();
+        tables.inbox.retain(|received_at| *received_at >= before);
+        Ok((count - tables.inbox.len()) as u64)
+    }
 {%- endif %}
 }
 
@@ -132,6 +167,23 @@ impl UnitOfWork for InMemoryUnitOfWork {
     fn record(&mut self, events: Vec<DomainEvent>) {
         self.events.record(events);
     }
+{%- if message_bus == "rabbitmq" %}
+
+    fn {{aggregate}}_activity(&self) -> Box<dyn ActivityRepository + '_> {
+        Box::new(InMemoryActivityRepository::new(&self.working))
+    }
+
+    async fn accept_message(
+        &mut self,
+        consumer: &str,
+        message_id: Uuid,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        check_consumer(consumer)?;
+        let key = (consumer.to_owned(), message_id);
+        Ok(self.working.write().inbox.insert(key, received_at))
+    }
+{%- endif %}
 
     async fn commit(self: Box<Self>) -> Result<()> {
         let working = self.working.read();
