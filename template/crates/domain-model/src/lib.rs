@@ -3,12 +3,20 @@
 //! Processors change state (create, update, delete) through a unit of work;
 //! retrievers read. Both speak only to the persistence model's traits, so they
 //! run unchanged on {{database}} or on the in-memory store in unit tests.
+{%- if message_bus == "rabbitmq" %}
+//! Subscribers handle the events the message broker delivers, with one
+//! effect per event however often it arrives (the inbox).
+{%- endif %}
 
 mod error;
 mod input;
+mod paging;
 
 pub mod processors;
 pub mod retrievers;
+{%- if message_bus == "rabbitmq" %}
+pub mod subscribers;
+{%- endif %}
 
 pub use error::{DomainError, FieldError};
 pub use input::{{Aggregate}}Input;

@@ -107,6 +107,27 @@ pub struct RabbitMqSettings {
     pub retention_hours: u64,
     /// How long a publish waits for the broker's confirm.
     pub confirm_timeout_ms: u64,
+    pub subscriber: SubscriberSettings,
+}
+
+/// The example subscriber: the activity feed, built from events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberSettings {
+    /// false: no queue is declared and nothing is consumed.
+    pub enabled: bool,
+    /// The topic exchange to read; absent: this service's own exchange.
+    pub source_exchange: Option<String>,
+    /// The durable queue; also this subscriber's name in the inbox.
+    pub queue: String,
+    /// Messages handled at once (the broker's prefetch).
+    pub prefetch: u16,
+    /// A transient failure is retried this many times, then dead-lettered.
+    pub max_retries: u32,
+    /// The wait before each retry.
+    pub retry_delay_ms: u64,
+    /// How long handled message ids are remembered.
+    pub inbox_retention_hours: u64,
 }
 {%- endif %}
 
@@ -238,11 +259,44 @@ impl Settings {
         let retention = rabbitmq.retention_hours;
         self.in_range("rabbitmq.retention_hours", retention, 0..=24 * 365)?;
         let confirm = rabbitmq.confirm_timeout_ms;
-        self.in_range("rabbitmq.confirm_timeout_ms", confirm, 10..=600_000)
+        self.in_range("rabbitmq.confirm_timeout_ms", confirm, 10..=600_000)?;
+        self.check_subscriber()
 {%- else %}
         self.in_range("health.check_timeout_ms", check, 10..=60_000)
 {%- endif %}
     }
+
+{%- if message_bus == "rabbitmq" %}
+
+    fn check_subscriber(&self) -> Result<(), ConfigError> {
+        let subscriber = &self.rabbitmq.subscriber;
+        let prefetch = u64::from(subscriber.prefetch);
+        self.in_range("rabbitmq.subscriber.prefetch", prefetch, 1..=1000)?;
+        let retries = u64::from(subscriber.max_retries);
+        self.in_range("rabbitmq.subscriber.max_retries", retries, 0..=100)?;
+        let delay = subscriber.retry_delay_ms;
+        self.in_range("rabbitmq.subscriber.retry_delay_ms", delay, 10..=86_400_000)?;
+        // At least as long as a message can take through all its retries.
+        let retention = subscriber.inbox_retention_hours;
+        let key = "rabbitmq.subscriber.inbox_retention_hours";
+        self.in_range(key, retention, 1..=24 * 365)?;
+        self.not_blank("rabbitmq.subscriber.queue", &subscriber.queue)?;
+        match &subscriber.source_exchange {
+            Some(exchange) => self.not_blank("rabbitmq.subscriber.source_exchange", exchange),
+            None => Ok(()),
+        }
+    }
+
+    /// AMQP names are at most 255 bytes, and a blank one means "generate one".
+    fn not_blank(&self, key: &str, value: &str) -> Result<(), ConfigError> {
+        if !value.trim().is_empty() && value.len() <= 200 {
+            return Ok(());
+        }
+        let origin = self.origin(key);
+        let message = format!("{key} must be 1 to 200 bytes and not blank ({origin})");
+        Err(ConfigError(message))
+    }
+{%- endif %}
 
     fn in_range(&self, key: &str, value: u64, range: Range) -> Result<(), ConfigError> {
         if range.contains(&value) {

@@ -14,4 +14,7 @@ pub mod readiness;
 pub mod relay;
 {%- endif %}
 pub mod startup;
+{%- if message_bus == "rabbitmq" %}
+pub mod subscriber;
+{%- endif %}
 pub mod telemetry;

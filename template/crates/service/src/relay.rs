@@ -33,10 +33,15 @@ pub fn publisher(settings: &Settings) -> anyhow::Result<Publisher> {
     })
 }
 
-/// Publishes the outbox until the process ends. A relay stopped mid-round is
+/// Publishes the outbox until `stop` resolves. A relay stopped mid-round is
 /// a crash as far as the outbox is concerned: its claims run out and another
 /// relay (or this one, restarted) publishes those messages again.
-pub async fn run(store: Arc<dyn Store>, publisher: Publisher, settings: &Settings) {
+pub async fn run(
+    store: Arc<dyn Store>,
+    publisher: Publisher,
+    settings: &Settings,
+    stop: impl Future<Output = ()>,
+) {
     let rabbitmq = &settings.rabbitmq;
     let relay = RelaySettings {
         service: SERVICE_NAME.to_owned(),
@@ -47,9 +52,7 @@ pub async fn run(store: Arc<dyn Store>, publisher: Publisher, settings: &Setting
         retry_min: Duration::from_millis(200),
         retry_max: Duration::from_secs(60),
     };
-    Relay::new(store, publisher, relay)
-        .run(std::future::pending())
-        .await;
+    Relay::new(store, publisher, relay).run(stop).await;
 }
 
 /// Readiness: the broker's connection. Not required: while the broker is
@@ -69,11 +72,16 @@ impl ReadinessCheck for BrokerCheck {
     }
 
     async fn check(&self) -> Result<(), String> {
-        match self.0.status() {
-            BrokerStatus::Connected => Ok(()),
-            BrokerStatus::Disconnected { since, last_error } => {
-                Err(format!("disconnected since {since}: {last_error}"))
-            }
+        connected(self.0.status())
+    }
+}
+
+/// A broker connection's status as a readiness check reports it.
+pub fn connected(status: BrokerStatus) -> Result<(), String> {
+    match status {
+        BrokerStatus::Connected => Ok(()),
+        BrokerStatus::Disconnected { since, last_error } => {
+            Err(format!("disconnected since {since}: {last_error}"))
         }
     }
 }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use {{crate_name}}_entity_model::{Amount, Name};
 use {{crate_name}}_persistence_model::{Page, SortDirection, Store};
 
-use crate::{DomainError, FieldError, Result};
+use crate::{DomainError, FieldError, Result, paging};
 
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
@@ -61,11 +61,10 @@ pub struct List{{Aggregates}}Retriever {
 }
 
 impl List{{Aggregates}}Retriever {
-    pub const DEFAULT_PAGE_SIZE: u64 = 20;
-    pub const MAX_PAGE_SIZE: u64 = 100;
-    /// Deep pages cost the database a long scan; this bounds the offset at
-    /// `MAX_PAGE * MAX_PAGE_SIZE` rows, far inside every driver's integer range.
-    pub const MAX_PAGE: u64 = 1_000_000;
+    pub const DEFAULT_PAGE_SIZE: u64 = paging::DEFAULT_PAGE_SIZE;
+    pub const MAX_PAGE_SIZE: u64 = paging::MAX_PAGE_SIZE;
+    /// Deep pages cost the database a long scan, so the offset is bounded.
+    pub const MAX_PAGE: u64 = paging::MAX_PAGE;
     /// The longest `name_contains` accepted: a name is never longer.
     pub const MAX_FILTER_CHARS: usize = Name::MAX_CHARS;
 
@@ -123,24 +122,11 @@ fn specification(query: &List{{Aggregates}}Query) -> Result<Spec> {
             Err(err) => errors.push(err),
         }
     }
-    let page = query.page();
-    let max_page = List{{Aggregates}}Retriever::MAX_PAGE;
-    if !(1..=max_page).contains(&page) {
-        let message = format!("must be between 1 and {max_page}");
-        errors.push(FieldError::new("page", message));
+    let paging = paging::skip_and_take(query.page(), query.page_size(), &mut errors);
+    match paging {
+        Some((skip, take)) if errors.is_empty() => Ok(spec.skip(skip).take(take)),
+        _ => Err(DomainError::Validation(errors)),
     }
-    let max_page_size = List{{Aggregates}}Retriever::MAX_PAGE_SIZE;
-    let page_size = query.page_size();
-    if !(1..=max_page_size).contains(&page_size) {
-        let message = format!("must be between 1 and {max_page_size}");
-        errors.push(FieldError::new("page_size", message));
-    }
-    if !errors.is_empty() {
-        return Err(DomainError::Validation(errors));
-    }
-    // Both factors are bounded above, so this cannot overflow.
-    let skip = (page - 1) * page_size;
-    Ok(spec.skip(skip).take(page_size))
 }
 
 /// The same rules as a name's text, so a filter can never carry what no

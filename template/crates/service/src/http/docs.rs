@@ -19,6 +19,10 @@ use super::problem::PROBLEM_JSON;
 use super::{AppState, health, metrics};
 
 use super::{{aggregates}};
+{%- if message_bus == "rabbitmq" %}
+
+use super::{{aggregate}}_activity;
+{%- endif %}
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -29,6 +33,9 @@ use super::{{aggregates}};
         {{aggregates}}::list,
         {{aggregates}}::update,
         {{aggregates}}::delete,
+{%- if message_bus == "rabbitmq" %}
+        {{aggregate}}_activity::list_activity,
+{%- endif %}
         health::live,
         health::ready,
         metrics::render,

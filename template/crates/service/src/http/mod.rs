@@ -9,6 +9,10 @@ mod problem;
 mod schema;
 
 mod {{aggregates}};
+{%- if message_bus == "rabbitmq" %}
+
+mod {{aggregate}}_activity;
+{%- endif %}
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +52,9 @@ pub struct AppState {
     delete: p::Delete{{Aggregate}}Processor,
     get: r::Get{{Aggregate}}Retriever,
     list: r::List{{Aggregates}}Retriever,
+{%- if message_bus == "rabbitmq" %}
+    activity: r::List{{Aggregate}}ActivityRetriever,
+{%- endif %}
 }
 
 /// What [`AppState::new`] needs besides the store.
@@ -67,7 +74,12 @@ impl AppState {
             update: p::Update{{Aggregate}}Processor::new(store.clone()),
             delete: p::Delete{{Aggregate}}Processor::new(store.clone()),
             get: r::Get{{Aggregate}}Retriever::new(store.clone()),
+{%- if message_bus == "rabbitmq" %}
+            list: r::List{{Aggregates}}Retriever::new(store.clone()),
+            activity: r::List{{Aggregate}}ActivityRetriever::new(store),
+{%- else %}
             list: r::List{{Aggregates}}Retriever::new(store),
+{%- endif %}
             readiness: probes.readiness,
             checks: probes.checks.into(),
             check_timeout: probes.check_timeout,
@@ -83,7 +95,12 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
     // Until startup has finished (the schema may not exist yet) the API
     // answers 503; probes, docs and metrics answer at once.
     let ready = middleware::from_fn_with_state(state.clone(), require_ready);
+{%- if message_bus == "rabbitmq" %}
+    let api = {{aggregates}}::routes().merge({{aggregate}}_activity::routes());
+    let api = api.route_layer(ready);
+{%- else %}
     let api = {{aggregates}}::routes().route_layer(ready);
+{%- endif %}
     let routes = Router::new()
         .merge(api)
         .merge(health::routes())

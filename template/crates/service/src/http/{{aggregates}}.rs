@@ -166,11 +166,11 @@ fn name_filter() -> Object {
     schema::name_filter(Retriever::MAX_FILTER_CHARS)
 }
 
-fn page() -> Object {
+pub(super) fn page() -> Object {
     schema::bounded(1, Retriever::MAX_PAGE, "1-based page number (default 1).")
 }
 
-fn page_size() -> Object {
+pub(super) fn page_size() -> Object {
     let description = format!("Items per page (default {}).", Retriever::DEFAULT_PAGE_SIZE);
     schema::bounded(1, Retriever::MAX_PAGE_SIZE, &description)
 }

@@ -20,6 +20,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
@@ -28,9 +29,10 @@ use crate::http::{AppState, Probes, recorder, router};
 use crate::readiness::{Phase, Readiness, ReadinessCheck};
 {%- if message_bus == "rabbitmq" %}
 use crate::relay::{self, BrokerCheck};
+use crate::subscriber::{self, SubscriberCheck};
 {%- endif %}
 {% if message_bus == "rabbitmq" %}
-use {{crate_name}}_messaging::Publisher;
+use {{crate_name}}_messaging::{Consumer, Publisher};
 {%- endif %}
 use {{crate_name}}_persistence_model::{PersistenceError, Store};
 use {{crate_name}}_persistence_{{backend}} as persistence;
@@ -46,6 +48,9 @@ pub use tasks::{StartupTask, run_startup_tasks, startup_tasks};
 
 /// The longest pause between two attempts to reach the database.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+/// How long background work may take to finish after the HTTP server has
+/// drained; then it is aborted, which the outbox and the inbox survive.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A built service: listener bound, startup under way in the background.
 #[derive(Debug)]
@@ -54,6 +59,7 @@ pub struct Application {
     router: Router,
     readiness: Readiness,
     startup: JoinHandle<anyhow::Result<()>>,
+    stop: watch::Sender<bool>,
 }
 
 impl Application {
@@ -64,6 +70,7 @@ impl Application {
         let db = connect(&settings).await?;
 {%- if message_bus == "rabbitmq" %}
         let publisher = relay::publisher(&settings)?;
+        let consumer = subscriber::consumer(&settings)?;
 {%- endif %}
 {%- if backend == "sql" %}
         let store: Arc<dyn Store> = Arc::new(SqlStore::new(db.clone()));
@@ -72,16 +79,26 @@ impl Application {
         let store: Arc<dyn Store> = Arc::new(MongoStore::new(db.clone(), transactions));
 {%- endif %}
         let readiness = Readiness::new();
+{%- if message_bus == "rabbitmq" %}
+        let mut checks: Vec<Box<dyn ReadinessCheck>> = vec![
+{%- else %}
+        let checks: Vec<Box<dyn ReadinessCheck>> = vec![
+{%- endif %}
+            Box::new(readiness.clone()),
+            Box::new(DatabaseCheck(store.clone())),
+            Box::new(SchemaCheck::new(db.clone())),
+{%- if message_bus == "rabbitmq" %}
+            Box::new(BrokerCheck(publisher.clone())),
+{%- endif %}
+        ];
+{%- if message_bus == "rabbitmq" %}
+        if let Some(consumer) = &consumer {
+            checks.push(Box::new(SubscriberCheck(consumer.clone())));
+        }
+{%- endif %}
         let probes = Probes {
             readiness: readiness.clone(),
-            checks: vec![
-                Box::new(readiness.clone()),
-                Box::new(DatabaseCheck(store.clone())),
-                Box::new(SchemaCheck::new(db.clone())),
-{%- if message_bus == "rabbitmq" %}
-                Box::new(BrokerCheck(publisher.clone())),
-{%- endif %}
-            ],
+            checks,
             check_timeout: settings.health.check_timeout(),
         };
         let state = AppState::new(store.clone(), probes, recorder()?);
@@ -90,16 +107,22 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address:?}"))?;
+        let (stop, stopped) = watch::channel(false);
+        let background = Background {
+            readiness: readiness.clone(),
+            stop: Stop(stopped),
 {%- if message_bus == "rabbitmq" %}
-        let startup = tokio::spawn(start(store, db, settings, readiness.clone(), publisher));
-{%- else %}
-        let startup = tokio::spawn(start(store, db, settings, readiness.clone()));
+            publisher,
+            consumer,
 {%- endif %}
+        };
+        let startup = tokio::spawn(start(store, db, settings, background));
         Ok(Self {
             listener,
             router,
             readiness,
             startup,
+            stop,
         })
     }
 
@@ -118,10 +141,11 @@ impl Application {
         self.readiness.wait().await.map_err(anyhow::Error::msg)
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish,
+    /// then stops the background work (at most [`STOP_TIMEOUT`]).
     /// A startup that fails for good (a migration error, a held lock) stops
     /// the service too, and its error is returned.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
         tracing::info!(port = self.port(), "listening");
         let readiness = self.readiness.clone();
         let stop = async move {
@@ -133,13 +157,37 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(stop)
             .await?;
-        if self.startup.is_finished() {
-            self.startup.await??;
-        } else {
-            self.startup.abort();
+        self.stop.send_replace(true);
+        match tokio::time::timeout(STOP_TIMEOUT, &mut self.startup).await {
+            Ok(finished) => finished??,
+            Err(_elapsed) => {
+                tracing::warn!(timeout = ?STOP_TIMEOUT, "background work did not stop; aborting it");
+                self.startup.abort();
+            }
         }
         Ok(())
     }
+}
+
+/// Resolves once the process is stopping: the signal for background work.
+#[derive(Debug, Clone)]
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    pub async fn requested(mut self) {
+        // A dropped sender means the application is gone: stop as well.
+        let _stopping = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// What the startup task needs besides the store, and then runs once ready.
+struct Background {
+    readiness: Readiness,
+    stop: Stop,
+{%- if message_bus == "rabbitmq" %}
+    publisher: Publisher,
+    consumer: Option<Consumer>,
+{%- endif %}
 }
 
 /// Creates the connection pool (or client) without reaching the server: a
@@ -160,27 +208,30 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
     })
 }
 
-/// The startup sequence, reporting its progress in `readiness`.
+/// The startup sequence, reporting its progress in `readiness`, until done
+/// or stopped.
 {%- if message_bus == "rabbitmq" %}
-/// Once ready, the outbox relay (its table exists by then), for as long as
-/// the process runs.
+/// Once ready, the outbox relay and the subscriber (their tables exist by
+/// then), until the process stops.
 {%- endif %}
 async fn start(
     store: Arc<dyn Store>,
     db: Connection,
     settings: Settings,
-    readiness: Readiness,
-{%- if message_bus == "rabbitmq" %}
-    publisher: Publisher,
-{%- endif %}
+    background: Background,
 ) -> anyhow::Result<()> {
-    let outcome = run_startup(store.as_ref(), &db, &settings, &readiness).await;
+    let readiness = &background.readiness;
+    let startup = run_startup(store.as_ref(), &db, &settings, readiness);
+    let outcome = tokio::select! {
+        outcome = startup => outcome,
+        () = background.stop.clone().requested() => return Ok(()),
+    };
     match &outcome {
         Ok(()) => {
             tracing::info!("ready");
             readiness.set(Phase::Ready);
 {%- if message_bus == "rabbitmq" %}
-            relay::run(store, publisher, &settings).await;
+            run_background(store, &settings, background).await;
 {%- endif %}
         }
         Err(err) => {
@@ -191,6 +242,27 @@ async fn start(
     }
     outcome
 }
+
+{%- if message_bus == "rabbitmq" %}
+
+/// The relay and, when enabled, the subscriber, until the process stops.
+async fn run_background(store: Arc<dyn Store>, settings: &Settings, background: Background) {
+    let Background {
+        publisher,
+        consumer,
+        stop,
+        ..
+    } = background;
+    let relay = relay::run(store.clone(), publisher, settings, stop.clone().requested());
+    match consumer {
+        Some(consumer) => {
+            let subscriber = subscriber::run(consumer, store, settings, stop.requested());
+            tokio::join!(relay, subscriber);
+        }
+        None => relay.await,
+    }
+}
+{%- endif %}
 
 async fn run_startup(
     store: &dyn Store,

@@ -8,7 +8,9 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{COLLECTION, TestApp, settings_for, spawn_app_with, with_broker};
+use crate::helpers::{
+    COLLECTION, TestApp, WAIT, metric, settings_for, spawn_app_with, with_broker,
+};
 
 use {{crate_name}}_messaging::test_support::{Delivery, Subscriber, broker_url, message_id, unique};
 use {{crate_name}}_messaging::{CONTENT_TYPE, CloudEvent};
@@ -16,9 +18,6 @@ use {{crate_name}}_persistence_model::test_support::TcpProxy;
 use {{crate_name}}_persistence_{{backend}}::test_support::TestDatabase;
 use {{crate_name}}_service::config::Secret;
 use {{crate_name}}_service::startup::Application;
-
-/// Long enough for a slow CI machine; a delivery normally takes milliseconds.
-const WAIT: Duration = Duration::from_secs(15);
 
 /// A service whose events go to a new exchange, and a queue bound to it.
 async fn app_and_subscriber() -> (TestApp, Subscriber) {
@@ -173,9 +172,10 @@ async fn writes_go_on_while_the_broker_is_away_and_every_event_follows() {
         assert_eq!(app.create(&body).await.status, StatusCode::CREATED);
     }
     // Ready stays 200 and names the broker as degraded; the backlog shows.
-    let degraded = wait_for(&app, "/health/ready", |body| body.contains("degraded")).await;
+    let degraded = app.wait_for("/health/ready", |body| body.contains("degraded"));
+    let degraded = degraded.await;
     assert!(degraded.contains("message_broker"), "{degraded}");
-    let metrics = wait_for(&app, "/metrics", |body| backlog(body) >= 10.0).await;
+    let metrics = app.wait_for("/metrics", |body| backlog(body) >= 10.0).await;
     let age = "outbox_oldest_pending_age_seconds";
     assert!(metrics.contains(age), "{metrics}");
     let early = subscriber.drain(Duration::from_millis(500)).await;
@@ -185,34 +185,12 @@ async fn writes_go_on_while_the_broker_is_away_and_every_event_follows() {
     let deliveries = receive(&mut subscriber, 10).await;
     let ids: HashSet<String> = deliveries.iter().map(message_id).collect();
     assert_eq!(ids.len(), 10);
-    wait_for(&app, "/metrics", |body| backlog(body) == 0.0).await;
+    app.wait_for("/metrics", |body| backlog(body) == 0.0).await;
 }
 
-/// The `outbox_backlog` gauge in a Prometheus text body (-1 when absent).
+/// The `outbox_backlog` gauge in a Prometheus text body.
 fn backlog(metrics: &str) -> f64 {
-    let mut lines = metrics.lines();
-    let line = lines.find(|line| line.starts_with("outbox_backlog "));
-    let value = line.and_then(|line| line.split_whitespace().nth(1));
-    value.and_then(|value| value.parse().ok()).unwrap_or(-1.0)
-}
-
-/// GETs `uri` until `done` holds for its body (200 expected), or fails.
-async fn wait_for(app: &TestApp, uri: &str, done: impl Fn(&str) -> bool) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let response = app.get(uri).await;
-        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-        let body = match &response.body {
-            serde_json::Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
-        if done(&body) {
-            return body;
-        }
-        let in_time = tokio::time::Instant::now() < deadline;
-        assert!(in_time, "{uri} never matched: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    metric(metrics, "outbox_backlog", &[])
 }
 {%- if database == "mongodb" %}
 

@@ -2,6 +2,9 @@
 //! helpers that call the router directly.
 
 use std::sync::Arc;
+{%- if message_bus == "rabbitmq" %}
+use std::time::Duration;
+{%- endif %}
 
 use axum::Router;
 use axum::body::Body;
@@ -19,15 +22,24 @@ use {{crate_name}}_service::startup::Application;
 pub const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
 
 /// A client of one application; clones share it (and its database).
+///
+/// Fields drop in this order: the application first, which stops its
+/// background work, then what that work used.
 #[derive(Clone)]
 pub struct TestApp {
     router: Router,
-    /// Dropped with the last clone; `None` when the test owns the database.
-    _database: Option<Arc<TestDatabase>>,
+    /// `None` when the test owns the application.
+    _app: Option<Arc<Application>>,
 {%- if message_bus == "rabbitmq" %}
+    /// The exchange it publishes to and its subscriber's queue.
+    names: Arc<(String, String)>,
+    /// The subscriber's queues, deleted with the last clone.
+    _topology: Option<Arc<Cleanup>>,
     /// The test's own exchange, deleted with the last clone.
     _exchange: Option<Arc<Cleanup>>,
 {%- endif %}
+    /// Dropped with the last clone; `None` when the test owns the database.
+    _database: Option<Arc<TestDatabase>>,
 }
 
 /// A response, read whole.
@@ -72,6 +84,8 @@ pub fn settings_for_url(url: &str) -> Settings {
     settings.rabbitmq.url = Secret::new(NO_BROKER);
     // Commits wake the relay; polling only matters for other instances.
     settings.rabbitmq.poll_interval_ms = 100;
+    // Tests that consume give it a queue of their own (`with_subscriber`).
+    settings.rabbitmq.subscriber.enabled = false;
 {%- endif %}
     settings
 }
@@ -104,6 +118,12 @@ pub async fn spawn_app() -> TestApp {
 /// settings.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
+    spawn_app_on(database, change).await
+}
+
+/// A started, ready service on `database`, with `change` applied to its
+/// settings.
+pub async fn spawn_app_on(database: TestDatabase, change: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = settings_for(&database);
 {%- if message_bus == "rabbitmq" %}
     with_broker(&mut settings, &unique("exchange"));
@@ -111,6 +131,10 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     change(&mut settings);
 {%- if message_bus == "rabbitmq" %}
     let exchange = Cleanup::exchange(&settings.rabbitmq.exchange);
+    let subscriber = &settings.rabbitmq.subscriber;
+    let queue = &subscriber.queue;
+    let topology = subscriber.enabled.then(|| Cleanup::topology(queue));
+    let names = (settings.rabbitmq.exchange.clone(), subscriber.queue.clone());
 {%- endif %}
     let app = Application::build(settings)
         .await
@@ -121,28 +145,64 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 {%- if message_bus == "rabbitmq" %}
     let app = TestApp {
         router: app.router(),
-        _database: Some(Arc::new(database)),
+        _app: Some(Arc::new(app)),
+        names: Arc::new(names),
+        _topology: topology.map(Arc::new),
         _exchange: Some(Arc::new(exchange)),
+        _database: Some(Arc::new(database)),
     };
     app.wait_for_the_broker().await;
     app
 {%- else %}
     TestApp {
         router: app.router(),
+        _app: Some(Arc::new(app)),
         _database: Some(Arc::new(database)),
     }
 {%- endif %}
 }
+{%- if message_bus == "rabbitmq" %}
+
+/// Turns the example subscriber on, on a queue of the test's own (deleted
+/// with the app), retrying quickly.
+pub fn with_subscriber(settings: &mut Settings) {
+    let subscriber = &mut settings.rabbitmq.subscriber;
+    subscriber.enabled = true;
+    subscriber.queue = unique("activity");
+    subscriber.retry_delay_ms = 100;
+}
+
+/// Long enough for a slow CI machine; a delivery normally takes milliseconds.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The value of the Prometheus sample `name` whose labels include `labels`
+/// (`queue="q"`), in a `/metrics` body; 0 when absent.
+pub fn metric(body: &str, name: &str, labels: &[&str]) -> f64 {
+    let sample = body.lines().find(|line| {
+        let Some(rest) = line.strip_prefix(name) else {
+            return false;
+        };
+        let (series, _value) = rest.rsplit_once(' ').unwrap_or((rest, ""));
+        let labelled = series.is_empty() || series.starts_with('{');
+        labelled && labels.iter().all(|label| series.contains(label))
+    });
+    let value = sample.and_then(|line| line.rsplit(' ').next());
+    value.and_then(|value| value.parse().ok()).unwrap_or(0.0)
+}
+{%- endif %}
 
 impl TestApp {
     /// Requests to an application the test built itself.
     pub fn from_router(router: Router) -> Self {
         Self {
             router,
-            _database: None,
+            _app: None,
 {%- if message_bus == "rabbitmq" %}
+            names: Arc::default(),
+            _topology: None,
             _exchange: None,
 {%- endif %}
+            _database: None,
         }
     }
 {%- if message_bus == "rabbitmq" %}
@@ -159,6 +219,36 @@ impl TestApp {
             let in_time = tokio::time::Instant::now() < deadline;
             assert!(in_time, "the broker never connected: {}", ready.body);
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The exchange the application publishes to.
+    pub fn exchange(&self) -> &str {
+        &self.names.0
+    }
+
+    /// Its subscriber's queue.
+    pub fn queue(&self) -> &str {
+        &self.names.1
+    }
+
+    /// GETs `uri` until `done` holds for its body (200 expected), or fails
+    /// after [`WAIT`].
+    pub async fn wait_for(&self, uri: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let response = self.get(uri).await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+            let body = match &response.body {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            if done(&body) {
+                return body;
+            }
+            let in_time = tokio::time::Instant::now() < deadline;
+            assert!(in_time, "{uri} never matched: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 {%- endif %}

@@ -3,6 +3,9 @@
 // Test code: a panic is how a failed expectation is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+{% if message_bus == "rabbitmq" -%}
+mod activity;
+{% endif -%}
 mod binary;
 mod errors;
 {%- if message_bus == "rabbitmq" %}
