@@ -149,6 +149,12 @@ impl Subscriber {
         Ok(())
     }
 
+    /// The queue to give the service's own subscriber (`rabbitmq.subscriber.queue`):
+    /// dropping this deletes it with its retry and dead-letter queues and exchange.
+    pub fn service_queue(&self) -> String {
+        format!("{}.activity", self.exchange)
+    }
+
     /// Everything delivered so far.
     pub fn events(&self) -> Vec<Received> {
         match self.received.lock() {
@@ -165,6 +171,15 @@ impl Drop for Subscriber {
                 .channel
                 .queue_delete(self.queue.as_str().into(), QueueDeleteOptions::default())
                 .await;
+            // The service's subscriber topology (deleting what does not exist is fine).
+            let service_queue = self.service_queue();
+            for queue in ["", ".retry", ".dead"].map(|suffix| format!("{service_queue}{suffix}")) {
+                let options = QueueDeleteOptions::default();
+                self.channel.queue_delete(queue.into(), options).await?;
+            }
+            let dlx = format!("{service_queue}.dlx");
+            let options = ExchangeDeleteOptions::default();
+            self.channel.exchange_delete(dlx.into(), options).await?;
             self.channel
                 .exchange_delete(
                     self.exchange.as_str().into(),

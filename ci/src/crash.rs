@@ -14,6 +14,10 @@
 //! held once the lease (shortened here to a few seconds) has passed. An event published
 //! twice (killed between the broker's confirm and marking the message published) is
 //! allowed and counted; an event missing is a failure.
+//!
+//! The service's own subscriber consumes the same events through a queue of its own (with
+//! an inbox against duplicates): after the load, every 201'd id's activity feed must hold
+//! exactly one `created` record, however often its event was delivered.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read as _, Write as _};
@@ -210,6 +214,7 @@ impl Case {
                 database_url: database.url.clone(),
                 amqp,
                 exchange,
+                queue: subscriber.service_queue(),
                 port: free_port()?,
             };
             // The subscriber deletes its queue and the exchange when dropped.
@@ -306,6 +311,16 @@ impl Case {
         // What a killed relay had published but not yet marked comes again after the
         // lease: wait for it, so that the duplicates are counted.
         std::thread::sleep(Duration::from_secs(LEASE_SECS + 2));
+        let activity = activity_tally(target.port, &ids);
+        note(&format!(
+            "activity: {} ids with one created record, {} with none, {} with more",
+            activity.one,
+            activity.none.len(),
+            activity.more.len()
+        ));
+        for id in activity.none.iter().chain(&activity.more) {
+            note(&format!("ACTIVITY {id}: not exactly one created record"));
+        }
         stop(&mut service);
         note("instance stopped (SIGTERM)");
         std::thread::sleep(Duration::from_millis(500));
@@ -321,6 +336,7 @@ impl Case {
             load,
             kills: kills_done,
             tally,
+            activity,
         })
     }
 
@@ -377,6 +393,8 @@ impl Case {
                 POLL_INTERVAL_MS.to_string(),
             ),
             ("APP__RABBITMQ__LEASE_SECS", LEASE_SECS.to_string()),
+            ("APP__RABBITMQ__SUBSCRIBER__QUEUE", target.queue.clone()),
+            ("APP__RABBITMQ__SUBSCRIBER__RETRY_DELAY_MS", "500".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ];
         start_service(
@@ -395,6 +413,8 @@ struct Target {
     database_url: String,
     amqp: String,
     exchange: String,
+    /// The service subscriber's queue, deleted with the harness's subscriber.
+    queue: String,
     port: u16,
 }
 
@@ -500,18 +520,67 @@ fn load_loop(port: u16, counter: &AtomicU64, stop: &AtomicBool, clock: Instant) 
 /// One create over a fresh connection: the status and the body.
 fn post_order(port: u16, n: u64) -> Result<(u16, String)> {
     let body = serde_json::json!({ "name": format!("crash {n}"), "amount_cents": n }).to_string();
+    request(port, "POST", ORDERS, &body)
+}
+
+/// One request over a fresh connection: the status and the body.
+fn request(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     write!(
         stream,
-        "POST {ORDERS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     parse_response(&raw)
+}
+
+/// The 201'd ids by how many `created` records their activity feed holds.
+#[derive(Debug, Default, PartialEq)]
+struct ActivityTally {
+    one: usize,
+    /// No record (the subscriber never recorded the event), or no readable feed.
+    none: Vec<String>,
+    /// More than one: a duplicate delivery had a second effect.
+    more: Vec<String>,
+}
+
+/// Reads every id's feed, waiting up to [`EVENT_TIMEOUT`] for the subscriber to catch up
+/// with those that have no record yet.
+fn activity_tally(port: u16, ids: &[String]) -> ActivityTally {
+    let mut tally = ActivityTally::default();
+    let mut pending: Vec<&String> = ids.iter().collect();
+    let started = Instant::now();
+    loop {
+        let mut waiting = Vec::new();
+        for id in pending {
+            match created_records(port, id) {
+                Some(1) => tally.one += 1,
+                Some(0) | None => waiting.push(id),
+                Some(_) => tally.more.push(id.clone()),
+            }
+        }
+        if waiting.is_empty() || started.elapsed() > EVENT_TIMEOUT {
+            tally.none = waiting.into_iter().cloned().collect();
+            return tally;
+        }
+        pending = waiting;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// How many `created` records the activity feed of `id` holds (`None`: unreadable).
+fn created_records(port: u16, id: &str) -> Option<usize> {
+    let path = format!("{ORDERS}/{id}/activity?page_size=100");
+    let (status, body) = request(port, "GET", &path, "").ok()?;
+    let feed: serde_json::Value = serde_json::from_str(&body).ok().filter(|_| status == 200)?;
+    let items = feed.get("items")?.as_array()?;
+    let created = items.iter().filter(|item| item["kind"] == "created");
+    Some(created.count())
 }
 
 /// The status and body of a complete HTTP/1.1 response read until the server closed.
@@ -616,19 +685,23 @@ struct Report {
     load: LoadStats,
     kills: u32,
     tally: Tally,
+    activity: ActivityTally,
 }
 
 impl Report {
-    const HEADER: &str =
-        "database  attempts    201s  kills  events  distinct  duplicates  missing  seconds";
+    const HEADER: &str = "database  attempts    201s  kills  events  distinct  duplicates  \
+                          missing  activity  seconds";
 
+    /// No event missing, and exactly one activity record per 201'd id.
     fn passed(&self) -> bool {
-        self.tally.missing.is_empty() && !self.load.created.is_empty()
+        let activity = &self.activity;
+        let one_each = activity.none.is_empty() && activity.more.is_empty();
+        self.tally.missing.is_empty() && !self.load.created.is_empty() && one_each
     }
 
     fn line(&self, database: &str, seconds: f64) -> String {
         format!(
-            "{database:<9} {:>8} {:>7} {:>6} {:>7} {:>9} {:>11} {:>8} {seconds:>8.1}  {}",
+            "{database:<9} {:>8} {:>7} {:>6} {:>7} {:>9} {:>11} {:>8} {:>9} {seconds:>8.1}  {}",
             self.load.attempts,
             self.load.created.len(),
             self.kills,
@@ -636,6 +709,7 @@ impl Report {
             self.tally.distinct,
             self.tally.duplicates,
             self.tally.missing.len(),
+            self.activity.one,
             if self.passed() { "ok" } else { "FAIL" }
         )
     }
@@ -665,6 +739,13 @@ impl Report {
         const SHOWN: usize = 20;
         for id in self.tally.missing.iter().take(SHOWN) {
             println!("    missing: {id}");
+        }
+        let activity = &self.activity;
+        for id in activity.none.iter().take(SHOWN) {
+            println!("    no activity record: {id}");
+        }
+        for id in activity.more.iter().take(SHOWN) {
+            println!("    more than one created record: {id}");
         }
         if self.tally.missing.len() > SHOWN {
             println!("    ... and {} more", self.tally.missing.len() - SHOWN);

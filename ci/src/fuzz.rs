@@ -136,10 +136,14 @@ impl FuzzBroker {
         }))
     }
 
-    fn env(&self) -> [(&'static str, String); 2] {
+    fn env(&self) -> [(&'static str, String); 3] {
         [
             ("APP__RABBITMQ__URL", self.url.clone()),
             ("APP__RABBITMQ__EXCHANGE", self.exchange.clone()),
+            (
+                "APP__RABBITMQ__SUBSCRIBER__QUEUE",
+                self.subscriber.service_queue(),
+            ),
         ]
     }
 
