@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use lapin::message::{Delivery, DeliveryResult};
+use futures_util::StreamExt;
+use lapin::message::Delivery;
 use lapin::options::{BasicConsumeOptions, ExchangeDeclareOptions, ExchangeDeleteOptions};
 use lapin::options::{QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
@@ -88,11 +89,13 @@ impl Subscriber {
             .await
             .unwrap();
         let (tx, deliveries) = mpsc::unbounded_channel();
-        consumer.set_delegate(move |delivery: DeliveryResult| {
-            let tx = tx.clone();
-            async move {
-                if let Ok(Some(delivery)) = delivery {
-                    let _ = tx.send(delivery);
+        // One task reads the deliveries in order: lapin spawns a delegate once
+        // per message, and two spawned delegates may send in either order.
+        let mut consumer = consumer;
+        tokio::spawn(async move {
+            while let Some(Ok(delivery)) = consumer.next().await {
+                if tx.send(delivery).is_err() {
+                    break;
                 }
             }
         });
