@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::document::{timestamp, uuid};
 use crate::error::from_mongo;
+use crate::session::{find_all, run};
 
 use {{crate_name}}_entity_model::InvalidRecord;
 use {{crate_name}}_persistence_model::{Page, PersistenceError, Result, check_consumer};
@@ -26,20 +27,6 @@ pub const INBOX_COLLECTION: &str = "inbox_messages";
 
 /// The collection holding the activity records.
 pub const ACTIVITY_COLLECTION: &str = "{{aggregate}}_activity";
-
-/// Runs a driver action on the unit of work's session when there is one.
-macro_rules! run {
-    ($session:expr, $action:expr) => {
-        match $session {
-            Some(session) => {
-                let mut session = session.lock().await;
-                $action.session(&mut *session).await
-            }
-            None => $action.await,
-        }
-        .map_err(from_mongo)
-    };
-}
 
 /// Adds the inbox entry in the unit of work's session unless it exists;
 /// whether it did. An upsert rather than an insert that may fail: a
@@ -109,26 +96,9 @@ impl ActivityRepository for MongoActivityRepository<'_> {
             .skip(skip)
             .limit(i64::try_from(take).unwrap_or(i64::MAX))
             .build();
-        let find = self.collection.find(of_id).with_options(options);
-        let mut items = Vec::new();
-        // A session cursor must be driven with its session: two loops.
-        match self.session {
-            Some(session) => {
-                let mut session = session.lock().await;
-                let mut cursor = find.session(&mut *session).await.map_err(from_mongo)?;
-                while cursor.advance(&mut session).await.map_err(from_mongo)? {
-                    let document = cursor.deserialize_current().map_err(from_mongo)?;
-                    items.push(to_activity(&document)?);
-                }
-            }
-            None => {
-                let mut cursor = find.await.map_err(from_mongo)?;
-                while cursor.advance().await.map_err(from_mongo)? {
-                    let document = cursor.deserialize_current().map_err(from_mongo)?;
-                    items.push(to_activity(&document)?);
-                }
-            }
-        }
+        let session = self.session;
+        let found = find_all(&self.collection, of_id, options, session, to_activity);
+        let items = found.await?;
         Ok(Page { items, total })
     }
 }

@@ -16,6 +16,7 @@ mod repository;
 {%- unless migrations %}
 mod schema;
 {%- endunless %}
+mod session;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

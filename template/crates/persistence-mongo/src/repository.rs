@@ -4,7 +4,7 @@ use mongodb::{ClientSession, Collection, Database};
 use tokio::sync::Mutex;
 
 use crate::document::{to_aggregate, to_document, uuid};
-use crate::error::from_mongo;
+use crate::session::{find_all, run};
 use crate::{COLLECTION, query};
 
 use {{crate_name}}_entity_model::AggregateRoot;
@@ -23,20 +23,6 @@ pub(crate) struct Mongo{{Aggregate}}Repository<'s> {
     session: Option<&'s Mutex<ClientSession>>,
 }
 
-/// Runs a driver action on the unit of work's session when there is one.
-macro_rules! run {
-    ($self:ident, $action:expr) => {
-        match $self.session {
-            Some(session) => {
-                let mut session = session.lock().await;
-                $action.session(&mut *session).await
-            }
-            None => $action.await,
-        }
-        .map_err(from_mongo)
-    };
-}
-
 impl<'s> Mongo{{Aggregate}}Repository<'s> {
     pub(crate) fn new(db: &Database, session: Option<&'s Mutex<ClientSession>>) -> Self {
         Self {
@@ -49,7 +35,7 @@ impl<'s> Mongo{{Aggregate}}Repository<'s> {
     /// write matched nothing.
     async fn missing_or_conflict(&self, id: {{Aggregate}}Id) -> PersistenceError {
         let by_id = doc! { "_id": uuid(id.as_uuid()) };
-        match run!(self, self.collection.count_documents(by_id.clone())) {
+        match run!(self.session, self.collection.count_documents(by_id.clone())) {
             Ok(count) => PersistenceError::missing_or_conflict(count > 0),
             Err(err) => err,
         }
@@ -61,7 +47,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
     #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
     async fn insert(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let document = to_document(aggregate.state());
-        run!(self, self.collection.insert_one(document.clone()))?;
+        run!(self.session, self.collection.insert_one(document.clone()))?;
         Ok(())
     }
 
@@ -76,7 +62,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
         let replace = self
             .collection
             .replace_one(stored.clone(), replacement.clone());
-        let result = run!(self, replace)?;
+        let result = run!(self.session, replace)?;
         if result.matched_count == 0 {
             return Err(self.missing_or_conflict(saved.id).await);
         }
@@ -87,7 +73,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
     async fn delete(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let id = aggregate.id();
         let stored = doc! { "_id": uuid(id.as_uuid()), "version": aggregate.version() };
-        let result = run!(self, self.collection.delete_one(stored.clone()))?;
+        let result = run!(self.session, self.collection.delete_one(stored.clone()))?;
         if result.deleted_count == 0 {
             return Err(self.missing_or_conflict(id).await);
         }
@@ -97,7 +83,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
     #[tracing::instrument(skip(self))]
     async fn get_by_id(&self, id: {{Aggregate}}Id) -> Result<Option<{{Aggregate}}>> {
         let by_id = doc! { "_id": uuid(id.as_uuid()) };
-        let found = run!(self, self.collection.find_one(by_id.clone()))?;
+        let found = run!(self.session, self.collection.find_one(by_id.clone()))?;
         found.as_ref().map(to_aggregate).transpose()
     }
 
@@ -105,32 +91,14 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
     async fn find(&self, spec: &{{Aggregate}}Specification) -> Result<Vec<{{Aggregate}}>> {
         let filter = query::filter(spec);
         let options = query::find_options(spec);
-        let find = self.collection.find(filter).with_options(options);
-        let mut found = Vec::new();
-        // A session cursor must be driven with its session: two loops.
-        match self.session {
-            Some(session) => {
-                let mut session = session.lock().await;
-                let mut cursor = find.session(&mut *session).await.map_err(from_mongo)?;
-                while cursor.advance(&mut session).await.map_err(from_mongo)? {
-                    let document = cursor.deserialize_current().map_err(from_mongo)?;
-                    found.push(to_aggregate(&document)?);
-                }
-            }
-            None => {
-                let mut cursor = find.await.map_err(from_mongo)?;
-                while cursor.advance().await.map_err(from_mongo)? {
-                    let document = cursor.deserialize_current().map_err(from_mongo)?;
-                    found.push(to_aggregate(&document)?);
-                }
-            }
-        }
-        Ok(found)
+        let session = self.session;
+        find_all(&self.collection, filter, options, session, to_aggregate).await
     }
 
     #[tracing::instrument(skip(self))]
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
         let filter = query::filter(spec);
-        run!(self, self.collection.count_documents(filter.clone()))
+        let count = self.collection.count_documents(filter.clone());
+        run!(self.session, count)
     }
 }
