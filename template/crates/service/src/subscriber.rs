@@ -2,7 +2,7 @@
 //! recorded once as the {{aggregate}}'s activity.
 //!
 //! The wire format (a CloudEvent) is read here; what to do with the event is
-//! the domain model's [`Record{{Aggregate}}ActivityProcessor`]. The consumer (in
+//! the domain model's `Record{{Aggregate}}ActivityProcessor`. The consumer (in
 //! the messaging crate) owns the queue, the retries and the dead letters.
 
 use std::sync::Arc;

@@ -142,7 +142,7 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish,
-    /// then stops the background work (at most [`STOP_TIMEOUT`]).
+    /// then stops the background work (giving it at most five seconds).
     /// A startup that fails for good (a migration error, a held lock) stops
     /// the service too, and its error is returned.
     pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
