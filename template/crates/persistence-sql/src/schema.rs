@@ -22,9 +22,24 @@ pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
     table.if_not_exists();
     db.execute(&table).await.map_err(from_db)?;
 {%- if message_bus == "rabbitmq" %}
-    let mut outbox = schema.create_table_from_entity(outbox_message::Entity);
-    outbox.if_not_exists();
-    db.execute(&outbox).await.map_err(from_db)?;
+    // The relay's claim (pending messages, oldest first), and one event per
+    // aggregate version: the indexes of the outbox's migration.
+    let outbox = schema.create_table_from_entity(outbox_message::Entity);
+    let pending = Index::create()
+        .name("idx_outbox_messages_pending")
+        .table(outbox_message::Entity)
+        .col(outbox_message::Column::PublishedAt)
+        .col(outbox_message::Column::OccurredAt)
+        .to_owned();
+    let per_aggregate = Index::create()
+        .name("idx_outbox_messages_aggregate_version")
+        .table(outbox_message::Entity)
+        .col(outbox_message::Column::AggregateId)
+        .col(outbox_message::Column::AggregateVersion)
+        .col(outbox_message::Column::AggregateType)
+        .unique()
+        .to_owned();
+    create_with_indexes(db, outbox, [pending, per_aggregate]).await?;
     // The purge deletes by age.
     let inbox = schema.create_table_from_entity(inbox_message::Entity);
     let received_at = Index::create()
