@@ -394,7 +394,14 @@ impl Case {
             ),
             ("APP__RABBITMQ__LEASE_SECS", LEASE_SECS.to_string()),
             ("APP__RABBITMQ__SUBSCRIBER__QUEUE", target.queue.clone()),
-            ("APP__RABBITMQ__SUBSCRIBER__RETRY_DELAY_MS", "500".to_owned()),
+            (
+                "APP__RABBITMQ__SUBSCRIBER__RETRY_DELAY_MS",
+                "500".to_owned(),
+            ),
+            // Redeliveries handled at once conflict in the inbox (on SecantusDB, whose
+            // write conflicts are coarse, for long): a conflict is transient, so let it be
+            // retried for as long as the check waits rather than dead-letter the event.
+            ("APP__RABBITMQ__SUBSCRIBER__MAX_RETRIES", "100".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ];
         start_service(

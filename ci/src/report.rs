@@ -163,7 +163,6 @@ fn cell(step: &StepReport) -> String {
     }
 }
 
-
 /// The last line of a command that runs cases (`names`, `crash`): how many failed, how long
 /// it took and which. `Ok(true)` when none failed.
 pub fn summary(command: &str, failed: &[&str], started: Instant) -> bool {
