@@ -60,6 +60,11 @@ const LOAD_BETWEEN_KILLS_MS: std::ops::Range<u64> = 500..2_000;
 /// How long every 201'd id may take to arrive after the load stopped: several leases.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long every 201'd id may take to appear in its activity feed once the events are in.
+/// An event whose handling a kill cut off stays held on MongoDB until the server aborts the
+/// orphaned transaction (60 s after its last statement), then its retry records it.
+const ACTIVITY_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// A client's pause after a request that did not create: the service is down or starting,
 /// and a client spinning on refusals and 503s would take the CPU its startup needs.
 const BACK_OFF: Duration = Duration::from_millis(20);
@@ -398,10 +403,6 @@ impl Case {
                 "APP__RABBITMQ__SUBSCRIBER__RETRY_DELAY_MS",
                 "500".to_owned(),
             ),
-            // Redeliveries handled at once conflict in the inbox (on SecantusDB, whose
-            // write conflicts are coarse, for long): a conflict is transient, so let it be
-            // retried for as long as the check waits rather than dead-letter the event.
-            ("APP__RABBITMQ__SUBSCRIBER__MAX_RETRIES", "100".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ];
         start_service(
@@ -556,7 +557,7 @@ struct ActivityTally {
     more: Vec<String>,
 }
 
-/// Reads every id's feed, waiting up to [`EVENT_TIMEOUT`] for the subscriber to catch up
+/// Reads every id's feed, waiting up to [`ACTIVITY_TIMEOUT`] for the subscriber to catch up
 /// with those that have no record yet.
 fn activity_tally(port: u16, ids: &[String]) -> ActivityTally {
     let mut tally = ActivityTally::default();
@@ -571,7 +572,7 @@ fn activity_tally(port: u16, ids: &[String]) -> ActivityTally {
                 Some(_) => tally.more.push(id.clone()),
             }
         }
-        if waiting.is_empty() || started.elapsed() > EVENT_TIMEOUT {
+        if waiting.is_empty() || started.elapsed() > ACTIVITY_TIMEOUT {
             tally.none = waiting.into_iter().cloned().collect();
             return tally;
         }

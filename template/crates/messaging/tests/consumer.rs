@@ -27,6 +27,7 @@ const QUIET: Duration = Duration::from_millis(600);
 #[derive(Debug, Clone, Copy)]
 enum Step {
     Transient(&'static str),
+    Busy(&'static str),
     Reject(&'static str),
     Panic,
     Slow(Duration),
@@ -90,6 +91,7 @@ impl Handler for Recorder {
         match step {
             None => Ok(Handled::Applied),
             Some(Step::Transient(reason)) => Err(HandlerError::Transient(reason.to_owned())),
+            Some(Step::Busy(reason)) => Err(HandlerError::Busy(reason.to_owned())),
             Some(Step::Reject(reason)) => Err(HandlerError::Rejected(reason.to_owned())),
             Some(Step::Panic) => panic!("scripted handler panic"),
             Some(Step::Slow(delay)) => {
@@ -244,6 +246,60 @@ async fn dead_letters_a_transient_failure_after_max_retries() {
     assert_eq!(*properties.timestamp(), Some(timestamp));
     assert_eq!(*properties.expiration(), None);
     recorder.assert_stays_at(3).await;
+    running.stop().await;
+    assert_eq!(queue_depth(&queue).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_a_busy_event_without_using_up_its_retries() {
+    let (queue, exchange, _cleanup) = names();
+    let recorder = Recorder::scripted([Step::Busy("held"); 3]);
+    let settings = ConsumerSettings {
+        max_retries: 0,
+        busy_timeout: WAIT,
+        ..consumer_settings(&queue, &exchange)
+    };
+    let delay = settings.retry_delay;
+    let running = Running::connected(&broker_url(), settings, recorder.clone()).await;
+
+    let event = TestEvent::new(6);
+    publish(&exchange, &event).await;
+    let seen = recorder.wait_for(4).await;
+    recorder.assert_stays_at(4).await;
+    for pair in seen.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap >= delay * 3 / 4, "retried after {gap:?}");
+    }
+    running.stop().await;
+    assert!(dead_letters(&queue, 1, QUIET).await.is_empty());
+    assert_eq!(queue_depth(&format!("{queue}.retry")).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_an_event_still_busy_after_the_busy_timeout() {
+    let (queue, exchange, _cleanup) = names();
+    let recorder = Recorder::scripted([Step::Busy("held"); 100]);
+    let settings = consumer_settings(&queue, &exchange);
+    let (delay, timeout) = (settings.retry_delay, settings.busy_timeout);
+    let running = Running::connected(&broker_url(), settings, recorder.clone()).await;
+
+    let event = TestEvent::new(7);
+    publish(&exchange, &event).await;
+    let dead = dead_letters(&queue, 1, WAIT).await;
+    let dead = dead.first().expect("nothing dead-lettered");
+    assert_eq!(message_id(dead), event.event.id);
+    let reason = header(dead, "x-dead-letter-reason").unwrap();
+    assert!(reason.starts_with("still busy after "), "{reason}");
+    assert!(reason.ends_with(": held"), "{reason}");
+    assert!(header(dead, "x-busy-since").is_some());
+    assert_eq!(header(dead, "x-retry-count"), None);
+    // Retried for the whole timeout, whatever `max_retries` says.
+    let seen = recorder.seen();
+    let first_to_last = seen[seen.len() - 1].0 - seen[0].0;
+    assert!(first_to_last >= timeout, "gave up after {first_to_last:?}");
+    assert!(seen.len() > 2, "tried {} times", seen.len());
+    let limit = timeout + delay * 10;
+    assert!(first_to_last < limit, "gave up after {first_to_last:?}");
     running.stop().await;
     assert_eq!(queue_depth(&queue).await, 0);
 }

@@ -126,6 +126,8 @@ pub struct SubscriberSettings {
     pub max_retries: u32,
     /// The wait before each retry.
     pub retry_delay_ms: u64,
+    /// How long a message held by another transaction is retried.
+    pub busy_timeout_secs: u64,
     /// How long handled message ids are remembered.
     pub inbox_retention_hours: u64,
 }
@@ -276,6 +278,8 @@ impl Settings {
         self.in_range("rabbitmq.subscriber.max_retries", retries, 0..=100)?;
         let delay = subscriber.retry_delay_ms;
         self.in_range("rabbitmq.subscriber.retry_delay_ms", delay, 10..=86_400_000)?;
+        let busy = subscriber.busy_timeout_secs;
+        self.in_range("rabbitmq.subscriber.busy_timeout_secs", busy, 1..=86_400)?;
         // At least as long as a message can take through all its retries.
         let retention = subscriber.inbox_retention_hours;
         let key = "rabbitmq.subscriber.inbox_retention_hours";

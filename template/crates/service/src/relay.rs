@@ -19,18 +19,22 @@ pub const SERVICE_NAME: &str = "{{project-name}}";
 /// Starts the publisher, which connects in the background: an unreachable
 /// broker is not an error here, only settings that can never work are.
 pub fn publisher(settings: &Settings) -> anyhow::Result<Publisher> {
-    let rabbitmq = &settings.rabbitmq;
-    let broker = BrokerSettings {
-        confirm_timeout: Duration::from_millis(rabbitmq.confirm_timeout_ms),
-        ..BrokerSettings::new(rabbitmq.url.expose(), rabbitmq.exchange.as_str())
-    };
-    Publisher::start(broker).with_context(|| {
+    Publisher::start(broker(settings)).with_context(|| {
         let (url, exchange) = (
             settings.origin("rabbitmq.url"),
             settings.origin("rabbitmq.exchange"),
         );
         format!("rabbitmq.url ({url}) or rabbitmq.exchange ({exchange}) cannot be used")
     })
+}
+
+/// The broker as configured, for the publisher and the subscriber.
+pub fn broker(settings: &Settings) -> BrokerSettings {
+    let rabbitmq = &settings.rabbitmq;
+    BrokerSettings {
+        confirm_timeout: Duration::from_millis(rabbitmq.confirm_timeout_ms),
+        ..BrokerSettings::new(rabbitmq.url.expose(), rabbitmq.exchange.as_str())
+    }
 }
 
 /// Publishes the outbox until `stop` resolves. A relay stopped mid-round is

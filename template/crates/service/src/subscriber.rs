@@ -20,7 +20,7 @@ use crate::relay;
 
 use {{crate_name}}_domain_model::DomainError;
 use {{crate_name}}_domain_model::subscribers::Outcome;
-use {{crate_name}}_messaging::{BrokerSettings, CloudEvent, Consumer};
+use {{crate_name}}_messaging::{CloudEvent, Consumer};
 use {{crate_name}}_messaging::{ConsumerSettings, Handled, Handler, HandlerError};
 use {{crate_name}}_persistence_model::Store;
 
@@ -51,9 +51,9 @@ pub fn consumer(settings: &Settings) -> anyhow::Result<Option<Consumer>> {
         prefetch: subscriber.prefetch,
         max_retries: subscriber.max_retries,
         retry_delay: Duration::from_millis(subscriber.retry_delay_ms),
+        busy_timeout: Duration::from_secs(subscriber.busy_timeout_secs),
     };
-    let broker = BrokerSettings::new(rabbitmq.url.expose(), rabbitmq.exchange.as_str());
-    let consumer = Consumer::new(broker, consumer).with_context(|| {
+    let consumer = Consumer::new(relay::broker(settings), consumer).with_context(|| {
         let url = settings.origin("rabbitmq.url");
         format!("rabbitmq.url ({url}) cannot be used by the subscriber")
     })?;
@@ -106,11 +106,11 @@ impl Handler for ActivityHandler {
         match self.record.process(&activity).await {
             Ok(Outcome::Recorded) => Ok(Handled::Applied),
             Ok(Outcome::Duplicate) => Ok(Handled::Duplicate),
-            // The database is away, or a concurrent delivery of this message
-            // won: a retry either succeeds or finds it handled.
-            Err(err @ (DomainError::Unavailable(_) | DomainError::Conflict)) => {
-                Err(HandlerError::Transient(describe(&err)))
-            }
+            // Another transaction holds this message's inbox entry: a
+            // concurrent delivery, or a crashed instance's until the
+            // database aborts it. A retry succeeds or finds it handled.
+            Err(err @ DomainError::Conflict) => Err(HandlerError::Busy(describe(&err))),
+            Err(err @ DomainError::Unavailable(_)) => Err(HandlerError::Transient(describe(&err))),
             Err(DomainError::Internal(err)) => Err(HandlerError::Transient(describe(&err))),
             Err(err) => Err(HandlerError::Rejected(describe(&err))),
         }

@@ -52,6 +52,10 @@ pub struct ConsumerSettings {
     pub max_retries: u32,
     /// How long a message waits in `<queue>.retry` before its next attempt.
     pub retry_delay: Duration,
+    /// How long a message may stay [busy](HandlerError::Busy) before it is
+    /// dead-lettered; longer than the database takes to abort a transaction
+    /// whose client died (MongoDB's `transactionLifetimeLimitSeconds`: 60 s).
+    pub busy_timeout: Duration,
 }
 
 /// What a subscriber does with one event.
@@ -81,6 +85,12 @@ pub enum HandlerError {
     /// `retry_delay`, up to `max_retries` times, then dead-lettered.
     #[error("transient failure: {0}")]
     Transient(String),
+    /// Another transaction holds this event: a concurrent delivery of it,
+    /// or one a crashed instance left open until the database aborts it.
+    /// Nothing is wrong with the event, so it is retried after `retry_delay`
+    /// without using up `max_retries`, for up to `busy_timeout`.
+    #[error("busy: {0}")]
+    Busy(String),
     /// Will never work (invalid event): dead-lettered at once.
     #[error("rejected: {0}")]
     Rejected(String),
@@ -99,6 +109,7 @@ struct Inner {
     prefetch: u16,
     max_retries: u32,
     retry_delay: Duration,
+    busy_timeout: Duration,
     connect_timeout: Duration,
     confirm_timeout: Duration,
     reconnect_min: Duration,
@@ -132,6 +143,7 @@ impl Consumer {
                 prefetch: settings.prefetch,
                 max_retries: settings.max_retries,
                 retry_delay: settings.retry_delay,
+                busy_timeout: settings.busy_timeout,
                 connect_timeout: broker.connect_timeout,
                 confirm_timeout: broker.confirm_timeout,
                 reconnect_min: broker.reconnect_min,
@@ -225,6 +237,7 @@ impl Consumer {
             names: inner.topology.names(),
             max_retries: inner.max_retries,
             retry_delay: inner.retry_delay,
+            busy_timeout: inner.busy_timeout,
             confirm_timeout: inner.confirm_timeout,
             redactor: inner.redactor.clone(),
         }

@@ -9,6 +9,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
@@ -21,8 +22,10 @@ use super::{CONSUMED, HANDLER_DURATION, Handled, Handler, HandlerError};
 use crate::CloudEvent;
 use crate::settings::Redactor;
 
-/// How many times the message went through the retry queue (absent = 0).
+/// How many transient failures were retried (absent = 0).
 pub(super) const RETRY_COUNT: &str = "x-retry-count";
+/// When the message was first found busy, in Unix milliseconds.
+pub(super) const BUSY_SINCE: &str = "x-busy-since";
 /// Why a message was dead-lettered.
 pub(super) const REASON: &str = "x-dead-letter-reason";
 /// The routing key it was published with, kept across retries (which arrive
@@ -38,13 +41,18 @@ pub(super) struct Settler {
     pub(super) names: Names,
     pub(super) max_retries: u32,
     pub(super) retry_delay: Duration,
+    pub(super) busy_timeout: Duration,
     pub(super) confirm_timeout: Duration,
     pub(super) redactor: Redactor,
 }
 
 enum Verdict {
     Ack(&'static str),
-    Retry { attempt: u32, reason: String },
+    /// Through the retry queue, with this header set.
+    Retry {
+        header: (&'static str, i64),
+        reason: String,
+    },
     DeadLetter(String),
 }
 
@@ -77,17 +85,31 @@ impl Settler {
     }
 
     fn judge(&self, outcome: Result<Handled, HandlerError>, delivery: &Delivery) -> Verdict {
+        let properties = &delivery.properties;
         match outcome {
             Ok(Handled::Applied) => Verdict::Ack("applied"),
             Ok(Handled::Duplicate) => Verdict::Ack("duplicate"),
             Err(HandlerError::Rejected(reason)) => Verdict::DeadLetter(reason),
             Err(HandlerError::Transient(reason)) => {
-                let retries = retry_count(&delivery.properties);
-                if retries < self.max_retries {
-                    let attempt = retries.saturating_add(1);
-                    Verdict::Retry { attempt, reason }
+                let retries = int_header(properties, RETRY_COUNT).unwrap_or(0).max(0);
+                if retries < i64::from(self.max_retries) {
+                    let header = (RETRY_COUNT, retries.saturating_add(1));
+                    Verdict::Retry { header, reason }
                 } else {
                     Verdict::DeadLetter(format!("gave up after {retries} retries: {reason}"))
+                }
+            }
+            Err(HandlerError::Busy(reason)) => {
+                let now = Utc::now().timestamp_millis();
+                let since = int_header(properties, BUSY_SINCE).unwrap_or(now);
+                let busy = u64::try_from(now.saturating_sub(since)).unwrap_or(0);
+                let busy = Duration::from_millis(busy);
+                if busy < self.busy_timeout {
+                    let header = (BUSY_SINCE, since);
+                    Verdict::Retry { header, reason }
+                } else {
+                    let secs = busy.as_secs();
+                    Verdict::DeadLetter(format!("still busy after {secs} s: {reason}"))
                 }
             }
         }
@@ -98,10 +120,13 @@ impl Settler {
         let queue = self.names.queue.as_str();
         match verdict {
             Verdict::Ack(outcome) => self.ack(&delivery, outcome).await,
-            Verdict::Retry { attempt, reason } => {
-                info!(queue, message_id, attempt, %reason, "handling failed; will retry");
+            Verdict::Retry {
+                header: (name, value),
+                reason,
+            } => {
+                info!(queue, message_id, %reason, "not handled yet; will retry");
                 let mut headers = self.headers(&delivery);
-                headers.insert(RETRY_COUNT.into(), AMQPValue::LongLongInt(attempt.into()));
+                headers.insert(name.into(), AMQPValue::LongLongInt(value));
                 let millis = self.retry_delay.as_millis().to_string();
                 let properties =
                     copy_properties(&delivery.properties, headers).with_expiration(millis.into());
@@ -255,23 +280,19 @@ fn copy_properties(original: &BasicProperties, headers: FieldTable) -> BasicProp
     copy
 }
 
-/// `x-retry-count` as any integer type; absent or unreadable counts as 0.
-fn retry_count(properties: &BasicProperties) -> u32 {
-    let value = properties
-        .headers()
-        .as_ref()
-        .and_then(|headers| headers.inner().get(RETRY_COUNT));
-    let count = match value {
-        Some(AMQPValue::ShortShortInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortShortUInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortUInt(n)) => i64::from(*n),
-        Some(AMQPValue::LongInt(n)) => i64::from(*n),
-        Some(AMQPValue::LongUInt(n)) => i64::from(*n),
-        Some(AMQPValue::LongLongInt(n)) => *n,
-        _ => 0,
-    };
-    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
+/// An integer header of any integer type; absent or not an integer: `None`.
+fn int_header(properties: &BasicProperties, name: &str) -> Option<i64> {
+    let headers = properties.headers().as_ref()?;
+    match headers.inner().get(name)? {
+        AMQPValue::ShortShortInt(n) => Some(i64::from(*n)),
+        AMQPValue::ShortShortUInt(n) => Some(i64::from(*n)),
+        AMQPValue::ShortInt(n) => Some(i64::from(*n)),
+        AMQPValue::ShortUInt(n) => Some(i64::from(*n)),
+        AMQPValue::LongInt(n) => Some(i64::from(*n)),
+        AMQPValue::LongUInt(n) => Some(i64::from(*n)),
+        AMQPValue::LongLongInt(n) => Some(*n),
+        _ => None,
+    }
 }
 
 fn message_id(delivery: &Delivery) -> &str {

@@ -12,7 +12,7 @@ use super::broker_url;
 use crate::ConsumerSettings;
 
 /// Consumer settings for tests: every routing key, prefetch 8, two retries
-/// 200 ms apart.
+/// 200 ms apart, busy for at most a second.
 pub fn consumer_settings(queue: &str, exchange: &str) -> ConsumerSettings {
     ConsumerSettings {
         queue: queue.to_owned(),
@@ -21,6 +21,7 @@ pub fn consumer_settings(queue: &str, exchange: &str) -> ConsumerSettings {
         prefetch: 8,
         max_retries: 2,
         retry_delay: Duration::from_millis(200),
+        busy_timeout: Duration::from_secs(1),
     }
 }
 
