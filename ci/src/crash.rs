@@ -433,7 +433,7 @@ fn clock_nanos() -> u32 {
         .map_or(0, |elapsed| elapsed.subsec_nanos())
 }
 
-fn remove_dir(dir: &Path) -> Result<()> {
+pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -532,7 +532,7 @@ fn post_order(port: u16, n: u64) -> Result<(u16, String)> {
 }
 
 /// One request over a fresh connection: the status and the body.
-fn request(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String)> {
+pub(crate) fn request(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;

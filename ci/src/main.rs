@@ -2,11 +2,12 @@
 //!
 //! Run from anywhere in the repository (the alias lives in `.cargo/config.toml`):
 //! `cargo xtask new <name>`, `cargo xtask services`, `cargo xtask matrix`,
-//! `cargo xtask names`, `cargo xtask cli-check`, `cargo xtask crash`.
+//! `cargo xtask names`, `cargo xtask cli-check`, `cargo xtask crash`, `cargo xtask bench`.
 //! Argument parsing is hand-written to keep the harness's dependency graph (and so its
 //! first build in CI) small.
 
 mod amqp;
+mod bench;
 mod cli_check;
 mod combos;
 mod crash;
@@ -67,6 +68,15 @@ commands:
         during the load; every create answered 201 must then arrive as a `.created` event
         on the broker (duplicates allowed, missing ones fail). DATABASE: postgres or
         mongodb (default both). Logs: <work dir>/logs/crash/.
+  bench [--only DATABASE]... [--seconds N] [--rounds N] [--no-cold-build]
+        A generated service against the bare stack (ci/bench/bare: axum handlers issuing
+        the same statements): release builds, 1,000 seeded orders, then wrk (-t2 -c32,
+        installed with apt-get if missing) on get, list, update and create, ours and bare
+        interleaved N rounds (default 3) of N seconds (default 8). Prints requests/s,
+        p50/p99, errors, RSS, start-to-ready, binary size, build times and a line
+        `ratio <scenario> <database> = 0.NN` each; writes docs/benchmarks.md. DATABASE:
+        sqlite, postgres or mongodb (default all). --no-cold-build skips timing a release
+        build into an empty target directory. Fails if any request failed.
   help
         Show this text.";
 
@@ -162,6 +172,15 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
             let options = parse_crash(rest)?;
             let cache = paths::cache_dir()?;
             Ok(if crash::run(&paths::repo_root(), &cache, &options)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        "bench" => {
+            let options = parse_bench(rest)?;
+            let cache = paths::cache_dir()?;
+            Ok(if bench::run(&paths::repo_root(), &cache, &options)? {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -291,6 +310,34 @@ fn parse_crash(args: &[String]) -> Result<crash::Options> {
     Ok(options)
 }
 
+fn parse_bench(args: &[String]) -> Result<bench::Options> {
+    let mut options = bench::Options::default();
+    let mut iter = args.iter();
+    let number = |flag: &str, value: &str| -> Result<u32> {
+        value
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .with_context(|| format!("`{flag} {value}`: expected a number above 0"))
+    };
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--only" => options.databases.push(bench::parse_database(option_value(
+                flag, inline, &mut iter,
+            )?)?),
+            "--seconds" => {
+                let seconds = number(flag, option_value(flag, inline, &mut iter)?)?;
+                options.duration = std::time::Duration::from_secs(seconds.into());
+            }
+            "--rounds" => options.rounds = number(flag, option_value(flag, inline, &mut iter)?)?,
+            "--no-cold-build" => options.cold_build = false,
+            _ => bail!("unknown argument `{arg}` for `bench`\n\n{USAGE}"),
+        }
+    }
+    Ok(options)
+}
+
 /// The `--only` values of a command that takes nothing else.
 fn parse_only(command: &str, args: &[String]) -> Result<Vec<String>> {
     let mut filters = Vec::new();
@@ -377,6 +424,26 @@ mod tests {
         assert!(options.keep_going);
         assert!(parse_matrix(&strings(&["--only"])).is_err());
         assert!(parse_matrix(&strings(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn bench_takes_databases_seconds_and_rounds() {
+        let args = strings(&[
+            "--only",
+            "sqlite",
+            "--seconds=2",
+            "--rounds",
+            "1",
+            "--no-cold-build",
+        ]);
+        let options = parse_bench(&args).unwrap();
+        assert_eq!(options.databases, ["sqlite"]);
+        assert_eq!(options.duration, std::time::Duration::from_secs(2));
+        assert_eq!(options.rounds, 1);
+        assert!(!options.cold_build);
+        assert!(parse_bench(&strings(&["--only", "mysql"])).is_err());
+        assert!(parse_bench(&strings(&["--rounds", "0"])).is_err());
+        assert!(parse_bench(&strings(&["--fast"])).is_err());
     }
 
     #[test]

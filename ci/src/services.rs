@@ -363,6 +363,20 @@ fn wait_until_answers(host: &str, port: u16, timeout: Duration) -> Result<()> {
     bail!("{host}:{port} did not answer within {}s", timeout.as_secs())
 }
 
+/// Makes `program` available, installing the Debian `package` that provides it if it is
+/// missing (the bench's load generator).
+pub fn ensure_program(program: &str, package: &str) -> Result<()> {
+    if find_program(program).is_some() {
+        return Ok(());
+    }
+    Host::default().apt_install(&[package])?;
+    ensure!(
+        find_program(program).is_some(),
+        "{package} is installed but `{program}` is not on PATH"
+    );
+    Ok(())
+}
+
 /// What the harness knows about the machine: whether it needs sudo and whether apt's
 /// package lists were refreshed in this run.
 #[derive(Default)]

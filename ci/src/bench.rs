@@ -1,0 +1,473 @@
+//! `cargo xtask bench`: a generated service against the bare stack it is built on.
+//!
+//! For each database it generates the default service (no message bus), builds it in
+//! release mode, starts it on loopback with a pool of 8 and the log filter `warn`, and
+//! seeds 1,000 orders through its API. Beside it runs the bare baseline (`ci/bench/bare`):
+//! plain axum handlers issuing the same statements on the same database, with the same
+//! pool. `wrk` drives both in turn (ours, bare, ours, bare …) for every scenario, and the
+//! medians of the rounds are compared. The results go to stdout and to
+//! `docs/benchmarks.md` (a table, and the figures as JSON).
+
+mod report;
+mod wrk;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use self::report::{Build, Measured, Run, Side};
+use self::wrk::{Scenario, Seeded};
+use crate::combos::{Combination, PROJECT_NAME};
+use crate::crash::request;
+use crate::fuzz::{FuzzDatabase, free_port, http_status, start_service, stop};
+use crate::matrix::{cargo_command, run_logged};
+use crate::services::{self, Endpoints, Service};
+
+/// The databases benchmarked unless `--only` says otherwise.
+pub const DATABASES: &[&str] = &["sqlite", "postgres", "mongodb"];
+
+/// Rows created before the load.
+const SEED_ROWS: usize = 1_000;
+
+/// Connections in the pool of both sides.
+const POOL: u32 = 8;
+
+/// The file touched for the incremental build: a handler.
+const TOUCHED: &str = "crates/service/src/http/orders.rs";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub databases: Vec<String>,
+    pub duration: Duration,
+    pub rounds: u32,
+    pub threads: u32,
+    pub connections: u32,
+    /// Also time a release build of the first project into an empty target directory.
+    pub cold_build: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            databases: Vec::new(),
+            duration: Duration::from_secs(8),
+            rounds: 3,
+            threads: 2,
+            connections: 32,
+            cold_build: true,
+        }
+    }
+}
+
+/// The `--only` value checked against [`DATABASES`].
+pub fn parse_database(value: &str) -> Result<String> {
+    if DATABASES.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        bail!(
+            "`bench --only {value}`: expected one of {}",
+            DATABASES.join(", ")
+        )
+    }
+}
+
+/// Runs the benchmark; `Ok(false)` when a request failed or a database could not run.
+pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
+    let started = Instant::now();
+    let selected: Vec<&'static str> = DATABASES
+        .iter()
+        .copied()
+        .filter(|db| options.databases.is_empty() || options.databases.iter().any(|d| d == db))
+        .collect();
+    let work = cache.join("bench");
+    let logs = cache.join("logs").join("bench");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    services::ensure_program("wrk", "wrk")?;
+    let needed: Vec<Service> = selected.iter().filter_map(|db| service_of(db)).collect();
+    let mut endpoints = services::ensure(&needed, cache);
+    let target = cache.join("target");
+    println!(
+        "bench: {} database(s), wrk -t{} -c{} -d{}s, {} interleaved rounds, work dir {}",
+        selected.len(),
+        options.threads,
+        options.connections,
+        options.duration.as_secs(),
+        options.rounds,
+        cache.display()
+    );
+    let bare = build_bare(repo, &target, &logs)?;
+    let mut runs = Vec::new();
+    let mut failed = Vec::new();
+    for (index, database) in selected.iter().enumerate() {
+        let case = Case {
+            repo,
+            database,
+            dest: work.join(database),
+            logs: &logs,
+            target: &target,
+        };
+        let cold = options.cold_build && index == 0;
+        match case.run(&endpoints, &bare, options, cold) {
+            Ok(run) => {
+                report::print_run(&run);
+                if run.errors() > 0 {
+                    failed.push(*database);
+                }
+                runs.push(run);
+            }
+            Err(error) => {
+                println!("  {database}: FAIL: {error:#}");
+                println!("    logs: {}", logs.display());
+                failed.push(*database);
+            }
+        }
+    }
+    endpoints.stop_started();
+    if !runs.is_empty() {
+        let machine = report::machine();
+        let path = repo.join("docs").join("benchmarks.md");
+        report::write_markdown(&path, &machine, options, &runs)?;
+        println!("report: {}", path.display());
+    }
+    Ok(crate::report::summary("bench", &failed, started))
+}
+
+fn service_of(database: &str) -> Option<Service> {
+    match database {
+        "postgres" => Some(Service::Postgres),
+        "mongodb" => Some(Service::Mongodb),
+        _ => None,
+    }
+}
+
+/// The bare baseline, built in release mode into the shared target directory.
+fn build_bare(repo: &Path, target: &Path, logs: &Path) -> Result<PathBuf> {
+    let log = logs.join("bare-build.log");
+    std::fs::write(&log, "").with_context(|| format!("cannot create {}", log.display()))?;
+    let manifest = repo.join("ci").join("bench").join("bare");
+    let mut build = cargo_command(&manifest, target);
+    build.args(["build", "--release", "--locked"]);
+    let started = Instant::now();
+    if !run_logged(build, &log)? {
+        bail!("the bare baseline did not build, see {}", log.display());
+    }
+    println!(
+        "  bare baseline built in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(target.join("release").join("bench-bare"))
+}
+
+/// One database: the generated project, its build, the two servers and the runs.
+struct Case<'a> {
+    repo: &'a Path,
+    database: &'static str,
+    dest: PathBuf,
+    logs: &'a Path,
+    target: &'a Path,
+}
+
+impl Case<'_> {
+    fn combination(&self) -> Combination {
+        let values = [("database", self.database), ("message_bus", "none")];
+        Combination {
+            name: format!("bench-{}", self.database),
+            values: values
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+            project: PROJECT_NAME.to_owned(),
+        }
+    }
+
+    fn log(&self, what: &str) -> PathBuf {
+        self.logs.join(format!("{}-{what}.log", self.database))
+    }
+
+    fn run(
+        &self,
+        endpoints: &Endpoints,
+        bare: &Path,
+        options: &Options,
+        cold: bool,
+    ) -> Result<Run> {
+        let combination = self.combination();
+        if let Some(reason) = endpoints.unavailable_for(&combination) {
+            bail!("not run: {reason}");
+        }
+        let (project, binary, build) = self.build(cold)?;
+        let database = FuzzDatabase::create(&combination, endpoints, &project)?;
+        let outcome = self.measure(&project, &binary, bare, &database.url, options, build);
+        database.drop_it();
+        outcome
+    }
+
+    /// Generates the project, builds it (release), then times a rebuild after touching a
+    /// handler; with `cold`, first a build into an empty target directory.
+    fn build(&self, cold: bool) -> Result<(PathBuf, PathBuf, Build)> {
+        let log = self.log("build");
+        std::fs::write(&log, "").with_context(|| format!("cannot create {}", log.display()))?;
+        let project = self.dest.join(PROJECT_NAME);
+        crate::crash::remove_dir(&project)?;
+        let exe = std::env::current_exe().context("cannot locate the xtask binary")?;
+        let mut generate = Command::new(exe);
+        generate
+            .args(["new", PROJECT_NAME, "--from"])
+            .arg(self.repo)
+            .arg("--dest")
+            .arg(&self.dest)
+            .args(["-d", &format!("database={}", self.database)])
+            .args(["-d", "message_bus=none"]);
+        if !run_logged(generate, &log)? {
+            bail!("generation failed, see {}", log.display());
+        }
+        let release = |target: &Path| -> Result<Duration> {
+            let mut build = cargo_command(&project, target);
+            build.args(["build", "--release", "--bin", PROJECT_NAME]);
+            let started = Instant::now();
+            if !run_logged(build, &log)? {
+                bail!("the release build failed, see {}", log.display());
+            }
+            Ok(started.elapsed())
+        };
+        let cold_build = if cold {
+            let empty = self.dest.join("cold-target");
+            crate::crash::remove_dir(&empty)?;
+            let took = release(&empty)?;
+            crate::crash::remove_dir(&empty)?;
+            Some(took)
+        } else {
+            None
+        };
+        let build = release(self.target)?;
+        let touched = project.join(TOUCHED);
+        let text = std::fs::read_to_string(&touched)
+            .with_context(|| format!("cannot read {}", touched.display()))?;
+        std::fs::write(&touched, text)
+            .with_context(|| format!("cannot touch {}", touched.display()))?;
+        let incremental = release(self.target)?;
+        let built = self.target.join("release").join(PROJECT_NAME);
+        let binary = self.dest.join("bin").join(PROJECT_NAME);
+        std::fs::create_dir_all(self.dest.join("bin"))?;
+        std::fs::copy(&built, &binary)
+            .with_context(|| format!("cannot copy {} to {}", built.display(), binary.display()))?;
+        Ok((
+            project,
+            binary,
+            Build {
+                cold: cold_build,
+                this_run: build,
+                incremental,
+            },
+        ))
+    }
+
+    fn measure(
+        &self,
+        project: &Path,
+        binary: &Path,
+        bare: &Path,
+        url: &str,
+        options: &Options,
+        build: Build,
+    ) -> Result<Run> {
+        let ours_port = free_port()?;
+        let env = [
+            ("APP__SERVER__PORT", ours_port.to_string()),
+            ("APP__DATABASE__URL", url.to_owned()),
+            ("APP__DATABASE__MAX_CONNECTIONS", POOL.to_string()),
+            ("APP__TELEMETRY__FILTER", "warn".to_owned()),
+            ("APP__TELEMETRY__FORMAT", "json".to_owned()),
+        ];
+        let started = Instant::now();
+        let mut ours = start_service(binary, project, &env, &self.log("service"))?;
+        let outcome = self.with_service(
+            &mut ours, started, ours_port, binary, bare, url, options, build,
+        );
+        stop(&mut ours);
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn with_service(
+        &self,
+        ours: &mut Child,
+        started: Instant,
+        ours_port: u16,
+        binary: &Path,
+        bare: &Path,
+        url: &str,
+        options: &Options,
+        build: Build,
+    ) -> Result<Run> {
+        let ours_ready = ready(ours, ours_port, "/health/ready", started)?;
+        let ours_binary = std::fs::metadata(binary)?.len();
+        let bare_binary = std::fs::metadata(bare)?.len();
+        let mut rows = seed(ours_port)?;
+        let bare_port = free_port()?;
+        let env = [
+            ("BARE_PORT", bare_port.to_string()),
+            ("BARE_DATABASE_URL", url.to_owned()),
+            ("BARE_POOL", POOL.to_string()),
+        ];
+        let started = Instant::now();
+        let mut bare_child = start_service(bare, self.repo, &env, &self.log("bare"))?;
+        let probe = format!("/api/v1/orders/{}", rows[0].id);
+        let outcome = ready(&mut bare_child, bare_port, &probe, started).and_then(|bare_ready| {
+            let sides = [(ours_port, ours.id()), (bare_port, bare_child.id())];
+            let measured = self.load(&sides, &mut rows, options)?;
+            Ok(Run {
+                database: self.database,
+                build,
+                ours: Side {
+                    ready: ours_ready,
+                    rss_bytes: rss(ours.id()),
+                    binary_bytes: ours_binary,
+                },
+                bare: Side {
+                    ready: bare_ready,
+                    rss_bytes: rss(bare_child.id()),
+                    binary_bytes: bare_binary,
+                },
+                measured,
+            })
+        });
+        stop(&mut bare_child);
+        outcome
+    }
+
+    /// Warm-up, then every scenario: `rounds` times ours then bare.
+    fn load(
+        &self,
+        sides: &[(u16, u32); 2],
+        rows: &mut [Seeded],
+        options: &Options,
+    ) -> Result<Vec<Measured>> {
+        let scripts = self.dest.join("scripts");
+        std::fs::create_dir_all(&scripts)?;
+        let warm = Duration::from_secs(2);
+        for (port, _) in sides {
+            let script = scripts.join("warm-up.lua");
+            std::fs::write(&script, wrk::script(Scenario::Get, rows, "warm"))?;
+            let url = format!("http://127.0.0.1:{port}");
+            wrk::run(&url, &script, warm, options.threads, options.connections)?;
+        }
+        let mut measured = Vec::new();
+        for scenario in Scenario::ALL {
+            let mut ours = Vec::new();
+            let mut bare = Vec::new();
+            for round in 0..options.rounds {
+                for (side, (port, _)) in sides.iter().enumerate() {
+                    if scenario == Scenario::Update {
+                        refresh_versions(sides[0].0, rows)?;
+                    }
+                    let name = format!("{}-{}-{round}-{side}", self.database, scenario.name());
+                    let run_id = format!("{}{}", std::process::id(), name.replace('-', ""));
+                    let script = scripts.join(format!("{name}.lua"));
+                    std::fs::write(&script, wrk::script(scenario, rows, &run_id))?;
+                    let url = format!("http://127.0.0.1:{port}");
+                    let figures = wrk::run(
+                        &url,
+                        &script,
+                        options.duration,
+                        options.threads,
+                        options.connections,
+                    )?;
+                    if side == 0 {
+                        ours.push(figures);
+                    } else {
+                        bare.push(figures);
+                    }
+                }
+            }
+            measured.push(Measured {
+                scenario,
+                ours: report::median(&ours),
+                bare: report::median(&bare),
+            });
+        }
+        Ok(measured)
+    }
+}
+
+/// Waits until `path` answers 200 on `port`; how long since `started`.
+fn ready(child: &mut Child, port: u16, path: &str, started: Instant) -> Result<Duration> {
+    let deadline = started + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            bail!("the server exited before it was ready ({status})");
+        }
+        if http_status(port, path).is_ok_and(|status| status == 200) {
+            return Ok(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    bail!("not ready within two minutes")
+}
+
+/// Creates [`SEED_ROWS`] orders through the service; their ids, names and versions.
+fn seed(port: u16) -> Result<Vec<Seeded>> {
+    let mut rows = Vec::with_capacity(SEED_ROWS);
+    for n in 0..SEED_ROWS {
+        let name = format!("seed-{n}");
+        let body = format!("{{\"name\":\"{name}\",\"amount_cents\":{}}}", 100 + n);
+        let (status, response) = request(port, "POST", "/api/v1/orders", &body)?;
+        ensure!(status == 201, "seeding answered {status}: {response}");
+        let created: serde_json::Value = serde_json::from_str(&response)?;
+        let id = created["id"].as_str().context("no id in a 201")?.to_owned();
+        rows.push(Seeded {
+            id,
+            name,
+            version: 1,
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads every seeded row's current version (the update runs move them on).
+fn refresh_versions(port: u16, rows: &mut [Seeded]) -> Result<()> {
+    let mut versions = std::collections::HashMap::new();
+    for page in 1.. {
+        let path = format!("/api/v1/orders?name_contains=seed-&page={page}&page_size=100");
+        let (status, body) = request(port, "GET", &path, "")?;
+        ensure!(
+            status == 200,
+            "listing the seeded rows answered {status}: {body}"
+        );
+        let listed: serde_json::Value = serde_json::from_str(&body)?;
+        let items = listed["items"].as_array().context("no items")?;
+        for item in items {
+            if let (Some(id), Some(version)) = (item["id"].as_str(), item["version"].as_i64()) {
+                versions.insert(id.to_owned(), version);
+            }
+        }
+        if items.len() < 100 {
+            break;
+        }
+    }
+    for row in rows.iter_mut() {
+        row.version = *versions
+            .get(&row.id)
+            .with_context(|| format!("seeded row {} is gone", row.id))?;
+    }
+    Ok(())
+}
+
+/// The resident set of a process, from `/proc` (0 when unreadable).
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
