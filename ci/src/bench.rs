@@ -172,14 +172,7 @@ struct Case<'a> {
 impl Case<'_> {
     fn combination(&self) -> Combination {
         let values = [("database", self.database), ("message_bus", "none")];
-        Combination {
-            name: format!("bench-{}", self.database),
-            values: values
-                .iter()
-                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-                .collect(),
-            project: PROJECT_NAME.to_owned(),
-        }
+        Combination::ad_hoc(format!("bench-{}", self.database), &values)
     }
 
     fn log(&self, what: &str) -> PathBuf {
@@ -199,7 +192,13 @@ impl Case<'_> {
         }
         let (project, binary, build) = self.build(cold)?;
         let database = FuzzDatabase::create(&combination, endpoints, &project)?;
-        let outcome = self.measure(&project, &binary, bare, &database.url, options, build);
+        let servers = Servers {
+            project,
+            binary,
+            bare: bare.to_path_buf(),
+            url: database.url.clone(),
+        };
+        let outcome = self.measure(&servers, options, build);
         database.drop_it();
         outcome
     }
@@ -264,66 +263,61 @@ impl Case<'_> {
         ))
     }
 
-    fn measure(
-        &self,
-        project: &Path,
-        binary: &Path,
-        bare: &Path,
-        url: &str,
-        options: &Options,
-        build: Build,
-    ) -> Result<Run> {
-        let ours_port = free_port()?;
+    fn measure(&self, servers: &Servers, options: &Options, build: Build) -> Result<Run> {
+        let port = free_port()?;
         let env = [
-            ("APP__SERVER__PORT", ours_port.to_string()),
-            ("APP__DATABASE__URL", url.to_owned()),
+            ("APP__SERVER__PORT", port.to_string()),
+            ("APP__DATABASE__URL", servers.url.clone()),
             ("APP__DATABASE__MAX_CONNECTIONS", POOL.to_string()),
             ("APP__TELEMETRY__FILTER", "warn".to_owned()),
             ("APP__TELEMETRY__FORMAT", "json".to_owned()),
         ];
         let started = Instant::now();
-        let mut ours = start_service(binary, project, &env, &self.log("service"))?;
-        let outcome = self.with_service(
-            &mut ours, started, ours_port, binary, bare, url, options, build,
-        );
+        let log = self.log("service");
+        let mut ours = start_service(&servers.binary, &servers.project, &env, &log)?;
+        let ours_ready = ready(&mut ours, port, "/health/ready", started);
+        let outcome = ours_ready.and_then(|ready| {
+            let ours = Started {
+                pid: ours.id(),
+                port,
+                ready,
+            };
+            self.beside_bare(ours, servers, options, build)
+        });
         stop(&mut ours);
         outcome
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn with_service(
+    /// Seeds through the running service, starts the bare baseline and loads both.
+    fn beside_bare(
         &self,
-        ours: &mut Child,
-        started: Instant,
-        ours_port: u16,
-        binary: &Path,
-        bare: &Path,
-        url: &str,
+        ours: Started,
+        servers: &Servers,
         options: &Options,
         build: Build,
     ) -> Result<Run> {
-        let ours_ready = ready(ours, ours_port, "/health/ready", started)?;
-        let ours_binary = std::fs::metadata(binary)?.len();
-        let bare_binary = std::fs::metadata(bare)?.len();
-        let mut rows = seed(ours_port)?;
+        let ours_binary = std::fs::metadata(&servers.binary)?.len();
+        let bare_binary = std::fs::metadata(&servers.bare)?.len();
+        let mut rows = seed(ours.port)?;
         let bare_port = free_port()?;
         let env = [
             ("BARE_PORT", bare_port.to_string()),
-            ("BARE_DATABASE_URL", url.to_owned()),
+            ("BARE_DATABASE_URL", servers.url.clone()),
             ("BARE_POOL", POOL.to_string()),
         ];
         let started = Instant::now();
-        let mut bare_child = start_service(bare, self.repo, &env, &self.log("bare"))?;
+        let log = self.log("bare");
+        let mut bare_child = start_service(&servers.bare, self.repo, &env, &log)?;
         let probe = format!("/api/v1/orders/{}", rows[0].id);
         let outcome = ready(&mut bare_child, bare_port, &probe, started).and_then(|bare_ready| {
-            let sides = [(ours_port, ours.id()), (bare_port, bare_child.id())];
+            let sides = [ours.port, bare_port];
             let measured = self.load(&sides, &mut rows, options)?;
             Ok(Run {
                 database: self.database,
                 build,
                 ours: Side {
-                    ready: ours_ready,
-                    rss_bytes: rss(ours.id()),
+                    ready: ours.ready,
+                    rss_bytes: rss(ours.pid),
                     binary_bytes: ours_binary,
                 },
                 bare: Side {
@@ -341,14 +335,14 @@ impl Case<'_> {
     /// Warm-up, then every scenario: `rounds` times ours then bare.
     fn load(
         &self,
-        sides: &[(u16, u32); 2],
+        sides: &[u16; 2],
         rows: &mut [Seeded],
         options: &Options,
     ) -> Result<Vec<Measured>> {
         let scripts = self.dest.join("scripts");
         std::fs::create_dir_all(&scripts)?;
         let warm = Duration::from_secs(2);
-        for (port, _) in sides {
+        for port in sides {
             let script = scripts.join("warm-up.lua");
             std::fs::write(&script, wrk::script(Scenario::Get, rows, "warm"))?;
             let url = format!("http://127.0.0.1:{port}");
@@ -359,9 +353,9 @@ impl Case<'_> {
             let mut ours = Vec::new();
             let mut bare = Vec::new();
             for round in 0..options.rounds {
-                for (side, (port, _)) in sides.iter().enumerate() {
+                for (side, port) in sides.iter().enumerate() {
                     if scenario == Scenario::Update {
-                        refresh_versions(sides[0].0, rows)?;
+                        refresh_versions(sides[0], rows)?;
                     }
                     let name = format!("{}-{}-{round}-{side}", self.database, scenario.name());
                     let run_id = format!("{}{}", std::process::id(), name.replace('-', ""));
@@ -390,6 +384,22 @@ impl Case<'_> {
         }
         Ok(measured)
     }
+}
+
+/// What the two servers run: the service's project and binary, the baseline's binary, and
+/// the database both use.
+struct Servers {
+    project: PathBuf,
+    binary: PathBuf,
+    bare: PathBuf,
+    url: String,
+}
+
+/// A server that answered: its process id, port and time to ready.
+struct Started {
+    pid: u32,
+    port: u16,
+    ready: Duration,
 }
 
 /// Waits until `path` answers 200 on `port`; how long since `started`.

@@ -251,6 +251,19 @@ impl Combination {
         }
     }
 
+    /// A combination of the default project outside the matrix (`crash`, `bench`): only
+    /// the values given, the template's defaults for the rest.
+    pub fn ad_hoc(name: String, values: &[(&str, &str)]) -> Self {
+        Self {
+            name,
+            values: values
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+            project: PROJECT_NAME.to_owned(),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values
             .iter()

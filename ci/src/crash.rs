@@ -188,14 +188,7 @@ impl Case {
 
     fn combination(&self) -> Combination {
         let values = [("database", self.database), ("message_bus", "rabbitmq")];
-        Combination {
-            name: format!("crash-{}", self.database),
-            values: values
-                .iter()
-                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-                .collect(),
-            project: PROJECT_NAME.to_owned(),
-        }
+        Combination::ad_hoc(format!("crash-{}", self.database), &values)
     }
 
     fn run(&self, endpoints: &Endpoints, kills: u32) -> Result<Report> {
