@@ -34,6 +34,9 @@ const SEED_ROWS: usize = 1_000;
 /// Connections in the pool of both sides.
 const POOL: u32 = 8;
 
+/// The pause before each run, for the previous one's last requests.
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// The file touched for the incremental build: a handler.
 const TOUCHED: &str = "crates/service/src/http/orders.rs";
 
@@ -250,6 +253,13 @@ impl Case<'_> {
         let built = self.target.join("release").join(PROJECT_NAME);
         let binary = self.dest.join("bin").join(PROJECT_NAME);
         std::fs::create_dir_all(self.dest.join("bin"))?;
+        // Removed first: a copy cannot overwrite a binary that is still running.
+        match std::fs::remove_file(&binary) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("cannot remove {}", binary.display()));
+            }
+            _ => {}
+        }
         std::fs::copy(&built, &binary)
             .with_context(|| format!("cannot copy {} to {}", built.display(), binary.display()))?;
         Ok((
@@ -341,6 +351,7 @@ impl Case<'_> {
     ) -> Result<Vec<Measured>> {
         let scripts = self.dest.join("scripts");
         std::fs::create_dir_all(&scripts)?;
+        std::fs::write(self.log("wrk"), "")?;
         let warm = Duration::from_secs(2);
         for port in sides {
             let script = scripts.join("warm-up.lua");
@@ -354,6 +365,11 @@ impl Case<'_> {
             let mut bare = Vec::new();
             for round in 0..options.rounds {
                 for (side, port) in sides.iter().enumerate() {
+                    // wrk stops with requests in flight, and a server finishes them after
+                    // it has gone (a write may wait up to the busy timeout for SQLite's
+                    // lock): let them land before the next run, and before reading the
+                    // versions the next updates must send.
+                    std::thread::sleep(SETTLE);
                     if scenario == Scenario::Update {
                         refresh_versions(sides[0], rows)?;
                     }
@@ -362,13 +378,15 @@ impl Case<'_> {
                     let script = scripts.join(format!("{name}.lua"));
                     std::fs::write(&script, wrk::script(scenario, rows, &run_id))?;
                     let url = format!("http://127.0.0.1:{port}");
-                    let figures = wrk::run(
+                    let (figures, report) = wrk::run(
                         &url,
                         &script,
                         options.duration,
                         options.threads,
                         options.connections,
                     )?;
+                    let log = format!("== {name} ({})\n{report}\n", ["ours", "bare"][side]);
+                    crate::matrix::append(&self.log("wrk"), &log);
                     if side == 0 {
                         ours.push(figures);
                     } else {

@@ -101,7 +101,7 @@ pub fn print_run(run: &Run) {
         "bare p50",
         "ours p99",
         "bare p99",
-        "errors",
+        "err o/b",
         "ratio"
     );
     for m in &run.measured {
@@ -114,7 +114,7 @@ pub fn print_run(run: &Run) {
             millis(m.bare.p50),
             millis(m.ours.p99),
             millis(m.bare.p99),
-            m.ours.errors + m.bare.errors,
+            format!("{}/{}", m.ours.errors, m.bare.errors),
             m.ratio()
         );
     }
@@ -169,7 +169,10 @@ pub fn machine() -> String {
         "{cpus} × {model}, {memory:.0} GiB, Linux {}, {}, {}",
         output("uname", "-r"),
         output("rustc", "--version"),
-        output("wrk", "--version").lines().next().unwrap_or("wrk")
+        output("wrk", "--version")
+            .split(" Copyright")
+            .next()
+            .unwrap_or("wrk")
     )
 }
 
@@ -188,7 +191,7 @@ pub fn write_markdown(path: &Path, machine: &str, options: &Options, runs: &[Run
     let _ = writeln!(md, "Machine: {machine}.\n");
     let _ = writeln!(
         md,
-        "Load: `wrk -t{} -c{} -d{}s --latency`, {} rounds per scenario, ours and bare \
+        "Load: `wrk -t{} -c{} -d{}s --latency --timeout 10s`, {} rounds per scenario, ours and bare \
          interleaved; medians of the rounds. Scenarios: `get` (by id, over the seeded ids), \
          `list` (`?status=draft&page=1&page_size=20`), `update` (`PUT` with `If-Match`), \
          `create` (`POST`). Ratio: ours over bare in requests per second.\n",
@@ -200,13 +203,13 @@ pub fn write_markdown(path: &Path, machine: &str, options: &Options, runs: &[Run
     for run in runs {
         let _ = writeln!(md, "## {}\n", run.database);
         md.push_str(
-            "| scenario | req/s | bare req/s | ratio | p50 | bare p50 | p99 | bare p99 | errors |\n\
+            "| scenario | req/s | bare req/s | ratio | p50 | bare p50 | p99 | bare p99 | errors (ours/bare) |\n\
              |---|---|---|---|---|---|---|---|---|\n",
         );
         for m in &run.measured {
             let _ = writeln!(
                 md,
-                "| {} | {:.0} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+                "| {} | {:.0} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {}/{} |",
                 m.scenario.name(),
                 m.ours.requests_per_second,
                 m.bare.requests_per_second,
@@ -215,7 +218,8 @@ pub fn write_markdown(path: &Path, machine: &str, options: &Options, runs: &[Run
                 millis(m.bare.p50),
                 millis(m.ours.p99),
                 millis(m.bare.p99),
-                m.ours.errors + m.bare.errors
+                m.ours.errors,
+                m.bare.errors
             );
         }
         let cold = run.build.cold.map_or_else(

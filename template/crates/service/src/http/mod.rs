@@ -40,11 +40,17 @@ use {{crate_name}}_persistence_model::Store;
 pub use metrics::{RecorderError, recorder};
 pub use problem::{ApiError, Problem};
 
-/// Everything a handler may use; cheap to clone (all `Arc`s inside).
+/// Everything a handler may use. Axum clones the state for every request
+/// (and every `from_fn_with_state` layer): one `Arc` makes that one atomic
+/// increment instead of one per field.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+/// What [`AppState`] shares; handlers reach it through `Deref`.
+#[derive(Debug)]
+pub struct Services {
     readiness: Readiness,
-    checks: Arc<[Box<dyn ReadinessCheck>]>,
+    checks: Vec<Box<dyn ReadinessCheck>>,
     check_timeout: Duration,
     metrics: PrometheusHandle,
     create: p::Create{{Aggregate}}Processor,
@@ -69,7 +75,7 @@ pub struct Probes {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, probes: Probes, metrics: PrometheusHandle) -> Self {
-        Self {
+        Self(Arc::new(Services {
             create: p::Create{{Aggregate}}Processor::new(store.clone()),
             update: p::Update{{Aggregate}}Processor::new(store.clone()),
             delete: p::Delete{{Aggregate}}Processor::new(store.clone()),
@@ -81,10 +87,18 @@ impl AppState {
             list: r::List{{Aggregates}}Retriever::new(store),
 {%- endif %}
             readiness: probes.readiness,
-            checks: probes.checks.into(),
+            checks: probes.checks,
             check_timeout: probes.check_timeout,
             metrics,
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
     }
 }
 
