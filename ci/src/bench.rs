@@ -64,18 +64,6 @@ impl Default for Options {
     }
 }
 
-/// The `--only` value checked against [`DATABASES`].
-pub fn parse_database(value: &str) -> Result<String> {
-    if DATABASES.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        bail!(
-            "`bench --only {value}`: expected one of {}",
-            DATABASES.join(", ")
-        )
-    }
-}
-
 /// Runs the benchmark; `Ok(false)` when a request failed or a database could not run.
 pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
     let started = Instant::now();

@@ -293,9 +293,11 @@ fn parse_crash(args: &[String]) -> Result<crash::Options> {
     while let Some(arg) = iter.next() {
         let (flag, inline) = split_flag(arg);
         match flag {
-            "--only" => options.databases.push(crash::parse_database(option_value(
-                flag, inline, &mut iter,
-            )?)?),
+            "--only" => options.databases.push(database(
+                "crash",
+                option_value(flag, inline, &mut iter)?,
+                crash::DATABASES,
+            )?),
             "--kills" => {
                 let value = option_value(flag, inline, &mut iter)?;
                 options.kills = value
@@ -323,9 +325,11 @@ fn parse_bench(args: &[String]) -> Result<bench::Options> {
     while let Some(arg) = iter.next() {
         let (flag, inline) = split_flag(arg);
         match flag {
-            "--only" => options.databases.push(bench::parse_database(option_value(
-                flag, inline, &mut iter,
-            )?)?),
+            "--only" => options.databases.push(database(
+                "bench",
+                option_value(flag, inline, &mut iter)?,
+                bench::DATABASES,
+            )?),
             "--seconds" => {
                 let seconds = number(flag, option_value(flag, inline, &mut iter)?)?;
                 options.duration = std::time::Duration::from_secs(seconds.into());
@@ -336,6 +340,18 @@ fn parse_bench(args: &[String]) -> Result<bench::Options> {
         }
     }
     Ok(options)
+}
+
+/// The `--only DATABASE` of `command`, checked against the databases it runs.
+fn database(command: &str, value: &str, databases: &[&str]) -> Result<String> {
+    if databases.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        bail!(
+            "`{command} --only {value}`: expected one of {}",
+            databases.join(", ")
+        )
+    }
 }
 
 /// The `--only` values of a command that takes nothing else.
@@ -444,6 +460,18 @@ mod tests {
         assert!(parse_bench(&strings(&["--only", "mysql"])).is_err());
         assert!(parse_bench(&strings(&["--rounds", "0"])).is_err());
         assert!(parse_bench(&strings(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn only_accepts_the_crash_databases() {
+        assert_eq!(
+            database("crash", "mongodb", crash::DATABASES).unwrap(),
+            "mongodb"
+        );
+        let error = database("crash", "sqlite", crash::DATABASES)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("postgres, mongodb"), "{error}");
     }
 
     #[test]
