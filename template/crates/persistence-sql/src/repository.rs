@@ -85,11 +85,14 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
 
     #[tracing::instrument(skip(self))]
     async fn get_by_id(&self, id: {{Aggregate}}Id) -> Result<Option<{{Aggregate}}>> {
+        // `all`, not `one`: `one` adds `LIMIT ?`, and SQLite re-prepares a
+        // statement whose LIMIT is a bound parameter every time it is bound
+        // (it halved get-by-id throughput). The key allows one row at most.
         let found = Entity::find_by_id(id.as_uuid())
-            .one(&self.conn)
+            .all(&self.conn)
             .await
             .map_err(from_db)?;
-        found.map(to_aggregate).transpose()
+        found.into_iter().next().map(to_aggregate).transpose()
     }
 
     #[tracing::instrument(skip(self))]

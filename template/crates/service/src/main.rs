@@ -10,6 +10,12 @@ use {{crate_name}}_service::diagnostics::describe;
 use {{crate_name}}_service::startup::Application;
 use {{crate_name}}_service::telemetry;
 
+/// mimalloc instead of the system allocator: the service allocates on many
+/// threads at once (runtime workers, SQLite's connection threads), where
+/// glibc's arenas spend the time locking and consolidating.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
