@@ -34,8 +34,10 @@ const SEED_ROWS: usize = 1_000;
 /// Connections in the pool of both sides.
 const POOL: u32 = 8;
 
-/// The pause before each run, for the previous one's last requests.
-const SETTLE: Duration = Duration::from_secs(2);
+/// The pause before each run, for the previous one's last requests: a write may wait for
+/// SQLite's lock after wrk has stopped, a read is answered in milliseconds.
+const SETTLE_AFTER_WRITES: Duration = Duration::from_secs(1);
+const SETTLE_AFTER_READS: Duration = Duration::from_millis(250);
 
 /// The file touched for the incremental build: a handler.
 const TOUCHED: &str = "crates/service/src/http/orders.rs";
@@ -47,7 +49,7 @@ pub struct Options {
     pub rounds: u32,
     pub threads: u32,
     pub connections: u32,
-    /// Also time a release build of the first project into an empty target directory.
+    /// Empty the release artifacts first, so that the first project's build is a cold one.
     pub cold_build: bool,
 }
 
@@ -55,7 +57,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             databases: Vec::new(),
-            duration: Duration::from_secs(8),
+            duration: Duration::from_secs(5),
             rounds: 3,
             threads: 2,
             connections: 32,
@@ -88,9 +90,16 @@ pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
         options.rounds,
         cache.display()
     );
-    let bare = build_bare(repo, &target, &logs)?;
-    let mut runs = Vec::new();
+    if options.cold_build {
+        // Release artifacts only: the matrix's debug builds share this target directory.
+        crate::crash::remove_dir(&target.join("release"))?;
+    }
     let mut failed = Vec::new();
+    // The baseline has a target directory of its own, which the cold build leaves alone:
+    // its dependencies are locked (ci/bench/bare/Cargo.lock) at versions that the
+    // generated projects, resolved afresh, rarely share, and it is not what is measured.
+    let bare = build_bare(repo, &work.join("bare-target"), &logs)?;
+    let mut built = Vec::new();
     for (index, database) in selected.iter().enumerate() {
         let case = Case {
             repo,
@@ -99,19 +108,31 @@ pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
             logs: &logs,
             target: &target,
         };
-        let cold = options.cold_build && index == 0;
-        match case.run(&endpoints, &bare, options, cold) {
+        let first = index == 0;
+        match case.build(first && options.cold_build, first) {
+            Ok(project) => built.push((case, project)),
+            Err(error) => {
+                println!("  {database}: FAIL: {error:#}");
+                println!("    logs: {}", logs.display());
+                failed.push(*database);
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    for (case, project) in built {
+        let database = case.database;
+        match case.run(&endpoints, &bare, options, project) {
             Ok(run) => {
                 report::print_run(&run);
                 if run.errors() > 0 {
-                    failed.push(*database);
+                    failed.push(database);
                 }
                 runs.push(run);
             }
             Err(error) => {
                 println!("  {database}: FAIL: {error:#}");
                 println!("    logs: {}", logs.display());
-                failed.push(*database);
+                failed.push(database);
             }
         }
     }
@@ -133,7 +154,7 @@ fn service_of(database: &str) -> Option<Service> {
     }
 }
 
-/// The bare baseline, built in release mode into the shared target directory.
+/// The bare baseline, built in release mode into `target`.
 fn build_bare(repo: &Path, target: &Path, logs: &Path) -> Result<PathBuf> {
     let log = logs.join("bare-build.log");
     std::fs::write(&log, "").with_context(|| format!("cannot create {}", log.display()))?;
@@ -175,28 +196,27 @@ impl Case<'_> {
         endpoints: &Endpoints,
         bare: &Path,
         options: &Options,
-        cold: bool,
+        built: Built,
     ) -> Result<Run> {
         let combination = self.combination();
         if let Some(reason) = endpoints.unavailable_for(&combination) {
             bail!("not run: {reason}");
         }
-        let (project, binary, build) = self.build(cold)?;
-        let database = FuzzDatabase::create(&combination, endpoints, &project)?;
+        let database = FuzzDatabase::create(&combination, endpoints, &built.project)?;
         let servers = Servers {
-            project,
-            binary,
+            project: built.project,
+            binary: built.binary,
             bare: bare.to_path_buf(),
             url: database.url.clone(),
         };
-        let outcome = self.measure(&servers, options, build);
+        let outcome = self.measure(&servers, options, built.build);
         database.drop_it();
         outcome
     }
 
-    /// Generates the project, builds it (release), then times a rebuild after touching a
-    /// handler; with `cold`, first a build into an empty target directory.
-    fn build(&self, cold: bool) -> Result<(PathBuf, PathBuf, Build)> {
+    /// Generates the project and builds it (release); with `incremental`, then times a
+    /// rebuild after touching a handler.
+    fn build(&self, cold: bool, incremental: bool) -> Result<Built> {
         let log = self.log("build");
         std::fs::write(&log, "").with_context(|| format!("cannot create {}", log.display()))?;
         let project = self.dest.join(PROJECT_NAME);
@@ -213,8 +233,8 @@ impl Case<'_> {
         if !run_logged(generate, &log)? {
             bail!("generation failed, see {}", log.display());
         }
-        let release = |target: &Path| -> Result<Duration> {
-            let mut build = cargo_command(&project, target);
+        let release = || -> Result<Duration> {
+            let mut build = cargo_command(&project, self.target);
             build.args(["build", "--release", "--bin", PROJECT_NAME]);
             let started = Instant::now();
             if !run_logged(build, &log)? {
@@ -222,22 +242,24 @@ impl Case<'_> {
             }
             Ok(started.elapsed())
         };
-        let cold_build = if cold {
-            let empty = self.dest.join("cold-target");
-            crate::crash::remove_dir(&empty)?;
-            let took = release(&empty)?;
-            crate::crash::remove_dir(&empty)?;
-            Some(took)
+        let took = release()?;
+        println!(
+            "  {}: release build {:.0} s{}",
+            self.database,
+            took.as_secs_f64(),
+            if cold { " (cold)" } else { "" }
+        );
+        let incremental = if incremental {
+            let touched = project.join(TOUCHED);
+            let text = std::fs::read_to_string(&touched)
+                .with_context(|| format!("cannot read {}", touched.display()))?;
+            std::fs::write(&touched, text)
+                .with_context(|| format!("cannot touch {}", touched.display()))?;
+            Some(release()?)
         } else {
             None
         };
-        let build = release(self.target)?;
-        let touched = project.join(TOUCHED);
-        let text = std::fs::read_to_string(&touched)
-            .with_context(|| format!("cannot read {}", touched.display()))?;
-        std::fs::write(&touched, text)
-            .with_context(|| format!("cannot touch {}", touched.display()))?;
-        let incremental = release(self.target)?;
+        // The shared target's binary is overwritten by the next project's build.
         let built = self.target.join("release").join(PROJECT_NAME);
         let binary = self.dest.join("bin").join(PROJECT_NAME);
         std::fs::create_dir_all(self.dest.join("bin"))?;
@@ -250,15 +272,15 @@ impl Case<'_> {
         }
         std::fs::copy(&built, &binary)
             .with_context(|| format!("cannot copy {} to {}", built.display(), binary.display()))?;
-        Ok((
+        Ok(Built {
             project,
             binary,
-            Build {
-                cold: cold_build,
-                this_run: build,
+            build: Build {
+                took,
+                cold,
                 incremental,
             },
-        ))
+        })
     }
 
     fn measure(&self, servers: &Servers, options: &Options, build: Build) -> Result<Run> {
@@ -357,7 +379,10 @@ impl Case<'_> {
                     // it has gone (a write may wait up to the busy timeout for SQLite's
                     // lock): let them land before the next run, and before reading the
                     // versions the next updates must send.
-                    std::thread::sleep(SETTLE);
+                    std::thread::sleep(match scenario {
+                        Scenario::Get | Scenario::List => SETTLE_AFTER_READS,
+                        Scenario::Update | Scenario::Create => SETTLE_AFTER_WRITES,
+                    });
                     if scenario == Scenario::Update {
                         refresh_versions(sides[0], rows)?;
                     }
@@ -390,6 +415,13 @@ impl Case<'_> {
         }
         Ok(measured)
     }
+}
+
+/// A generated project and its release binary.
+struct Built {
+    project: PathBuf,
+    binary: PathBuf,
+    build: Build,
 }
 
 /// What the two servers run: the service's project and binary, the baseline's binary, and
@@ -442,8 +474,30 @@ fn seed(port: u16) -> Result<Vec<Seeded>> {
     Ok(rows)
 }
 
-/// Reads every seeded row's current version (the update runs move them on).
+/// Reads every seeded row's current version (the update runs move them on), once the
+/// versions hold still: a slow server may still be applying the last run's updates after
+/// the pause, and a version read before one lands makes the next run's `If-Match` stale.
 fn refresh_versions(port: u16, rows: &mut [Seeded]) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut versions = current_versions(port)?;
+    loop {
+        std::thread::sleep(SETTLE_AFTER_READS);
+        let again = current_versions(port)?;
+        if again == versions || Instant::now() > deadline {
+            break;
+        }
+        versions = again;
+    }
+    for row in rows.iter_mut() {
+        row.version = *versions
+            .get(&row.id)
+            .with_context(|| format!("seeded row {} is gone", row.id))?;
+    }
+    Ok(())
+}
+
+/// Every seeded row's version, by id.
+fn current_versions(port: u16) -> Result<std::collections::HashMap<String, i64>> {
     let mut versions = std::collections::HashMap::new();
     for page in 1.. {
         let path = format!("/api/v1/orders?name_contains=seed-&page={page}&page_size=100");
@@ -463,12 +517,7 @@ fn refresh_versions(port: u16, rows: &mut [Seeded]) -> Result<()> {
             break;
         }
     }
-    for row in rows.iter_mut() {
-        row.version = *versions
-            .get(&row.id)
-            .with_context(|| format!("seeded row {} is gone", row.id))?;
-    }
-    Ok(())
+    Ok(versions)
 }
 
 /// The resident set of a process, from `/proc` (0 when unreadable).

@@ -13,12 +13,26 @@ use super::wrk::{Figures, Scenario};
 /// Build times of the generated project (release).
 #[derive(Debug, Clone, Copy)]
 pub struct Build {
-    /// Into an empty target directory (only for the first database, when asked).
-    pub cold: Option<Duration>,
-    /// Into the shared target directory, as this run found it.
-    pub this_run: Duration,
-    /// After touching one handler.
-    pub incremental: Duration,
+    /// The release build, into the shared target directory as this run found it.
+    pub took: Duration,
+    /// Whether that directory held no release artifacts (the first database, by default).
+    pub cold: bool,
+    /// After touching one handler (the first database only).
+    pub incremental: Option<Duration>,
+}
+
+impl Build {
+    fn describe(&self) -> String {
+        let cold = if self.cold { " (cold)" } else { "" };
+        format!("{:.0} s{cold}", self.took.as_secs_f64())
+    }
+
+    fn incremental(&self) -> String {
+        self.incremental.map_or_else(
+            || "not measured".to_owned(),
+            |took| format!("{:.1} s", took.as_secs_f64()),
+        )
+    }
 }
 
 /// One server of the comparison.
@@ -128,14 +142,11 @@ pub fn print_run(run: &Run) {
         mib(run.ours.binary_bytes),
         mib(run.bare.binary_bytes)
     );
-    let cold = run.build.cold.map_or_else(String::new, |cold| {
-        format!("cold {:.0} s, ", cold.as_secs_f64())
-    });
     println!(
-        "    release build: {cold}this run {:.0} s, incremental (touch {}) {:.1} s",
-        run.build.this_run.as_secs_f64(),
+        "    release build {}, incremental (touch {}) {}",
+        run.build.describe(),
         super::TOUCHED,
-        run.build.incremental.as_secs_f64()
+        run.build.incremental()
     );
     for m in &run.measured {
         println!("ratio {} {db} = {:.2}", m.scenario.name(), m.ratio());
@@ -222,28 +233,23 @@ pub fn write_markdown(path: &Path, machine: &str, options: &Options, runs: &[Run
                 m.bare.errors
             );
         }
-        let cold = run.build.cold.map_or_else(
-            || "not measured".to_owned(),
-            |cold| format!("{:.0} s", cold.as_secs_f64()),
-        );
         let _ = writeln!(
             md,
             "\n| | generated service | bare |\n|---|---|---|\n\
              | RSS after load | {:.1} MiB | {:.1} MiB |\n\
              | start to ready | {:.0} ms | {:.0} ms |\n\
              | release binary | {:.1} MiB | {:.1} MiB |\n\
-             | release build, cold | {cold} | |\n\
-             | release build, this run | {:.0} s | |\n\
-             | incremental (touch `{}`) | {:.1} s | |\n",
+             | release build | {} | |\n\
+             | incremental (touch `{}`) | {} | |\n",
             mib(run.ours.rss_bytes),
             mib(run.bare.rss_bytes),
             millis(run.ours.ready),
             millis(run.bare.ready),
             mib(run.ours.binary_bytes),
             mib(run.bare.binary_bytes),
-            run.build.this_run.as_secs_f64(),
+            run.build.describe(),
             super::TOUCHED,
-            run.build.incremental.as_secs_f64()
+            run.build.incremental()
         );
     }
     md.push_str("## Figures (JSON)\n\n```json\n");
@@ -292,10 +298,11 @@ fn json(machine: &str, options: &Options, runs: &[Run]) -> serde_json::Value {
                 "ours": side(&run.ours),
                 "bare": side(&run.bare),
                 "build_seconds": {
-                    "cold": run.build.cold.map(|d| d.as_secs_f64().round()),
-                    "this_run": run.build.this_run.as_secs_f64().round(),
-                    "incremental": (run.build.incremental.as_secs_f64() * 10.0).round() / 10.0,
+                    "release": run.build.took.as_secs_f64().round(),
+                    "incremental": run.build.incremental
+                        .map(|took| (took.as_secs_f64() * 10.0).round() / 10.0),
                 },
+                "cold_build": run.build.cold,
             })
         })
         .collect();

@@ -3,10 +3,11 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
-use super::wait_for;
+use super::{RETRY_EVERY, wait_for};
 use crate::config::StartupSettings;
 
 /// Held while the file stays open.
@@ -20,7 +21,7 @@ impl GlobalLock {
         db: &DatabaseConnection,
         settings: &StartupSettings,
     ) -> anyhow::Result<Self> {
-        let Some(path) = lock_path(db).await? else {
+        let Some(path) = lock_path(db, settings.lock_timeout()).await? else {
             return Ok(Self { file: None });
         };
         let file = OpenOptions::new()
@@ -48,10 +49,24 @@ impl GlobalLock {
 }
 
 /// `<database file>.startup.lock`, or `None` for an in-memory database.
-async fn lock_path(db: &DatabaseConnection) -> anyhow::Result<Option<PathBuf>> {
+///
+/// This may be the instance's first statement, opening the first connection
+/// to a new database file, which switches the file to WAL. That switch cannot
+/// wait on the busy timeout: while another instance's connection makes it,
+/// this one fails at once ("database is locked"). So a connection that cannot
+/// be opened is tried again, as the lock is, until `timeout`.
+async fn lock_path(db: &DatabaseConnection, timeout: Duration) -> anyhow::Result<Option<PathBuf>> {
     let backend = db.get_database_backend();
     let statement = Statement::from_string(backend, "PRAGMA database_list");
-    let rows = db.query_all_raw(statement).await?;
+    let started = Instant::now();
+    let rows = loop {
+        match db.query_all_raw(statement.clone()).await {
+            Err(DbErr::Conn(_)) if started.elapsed() < timeout => {
+                tokio::time::sleep(RETRY_EVERY).await;
+            }
+            outcome => break outcome?,
+        }
+    };
     let main = rows.iter().find_map(|row| {
         let name: String = row.try_get("", "name").ok()?;
         let file: String = row.try_get("", "file").ok()?;
