@@ -243,12 +243,12 @@ impl Case<'_> {
             Ok(started.elapsed())
         };
         let took = release()?;
-        println!(
-            "  {}: release build {:.0} s{}",
-            self.database,
-            took.as_secs_f64(),
-            if cold { " (cold)" } else { "" }
-        );
+        let build = Build {
+            took,
+            cold,
+            incremental: None,
+        };
+        println!("  {}: release build {}", self.database, build.describe());
         let incremental = if incremental {
             let touched = project.join(TOUCHED);
             let text = std::fs::read_to_string(&touched)
@@ -276,9 +276,8 @@ impl Case<'_> {
             project,
             binary,
             build: Build {
-                took,
-                cold,
                 incremental,
+                ..build
             },
         })
     }
@@ -474,20 +473,9 @@ fn seed(port: u16) -> Result<Vec<Seeded>> {
     Ok(rows)
 }
 
-/// Reads every seeded row's current version (the update runs move them on), once the
-/// versions hold still: a slow server may still be applying the last run's updates after
-/// the pause, and a version read before one lands makes the next run's `If-Match` stale.
+/// Reads every seeded row's current version (the update runs move them on).
 fn refresh_versions(port: u16, rows: &mut [Seeded]) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut versions = current_versions(port)?;
-    loop {
-        std::thread::sleep(SETTLE_AFTER_READS);
-        let again = current_versions(port)?;
-        if again == versions || Instant::now() > deadline {
-            break;
-        }
-        versions = again;
-    }
+    let versions = current_versions(port)?;
     for row in rows.iter_mut() {
         row.version = *versions
             .get(&row.id)

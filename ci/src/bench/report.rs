@@ -22,7 +22,8 @@ pub struct Build {
 }
 
 impl Build {
-    fn describe(&self) -> String {
+    /// `160 s (cold)`.
+    pub fn describe(&self) -> String {
         let cold = if self.cold { " (cold)" } else { "" };
         format!("{:.0} s{cold}", self.took.as_secs_f64())
     }
