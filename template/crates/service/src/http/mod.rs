@@ -37,7 +37,7 @@ use {{crate_name}}_domain_model::processors as p;
 use {{crate_name}}_domain_model::retrievers as r;
 use {{crate_name}}_persistence_model::Store;
 
-pub use metrics::{RecorderError, recorder};
+pub use metrics::{RecorderError, recorder, upkeep};
 pub use problem::{ApiError, Problem};
 
 /// Everything a handler may use. Axum clones the state for every request

@@ -19,13 +19,14 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::diagnostics::describe;
-use crate::http::{AppState, Probes, recorder, router};
+use crate::http::{AppState, Probes, recorder, router, upkeep};
 use crate::readiness::{Phase, Readiness, ReadinessCheck};
 {%- if message_bus == "rabbitmq" %}
 use crate::relay::{self, BrokerCheck};
@@ -57,6 +58,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    metrics: PrometheusHandle,
     readiness: Readiness,
     startup: JoinHandle<anyhow::Result<()>>,
     stop: watch::Sender<bool>,
@@ -101,7 +103,8 @@ impl Application {
             checks,
             check_timeout: settings.health.check_timeout(),
         };
-        let state = AppState::new(store.clone(), probes, recorder()?);
+        let metrics = recorder()?;
+        let state = AppState::new(store.clone(), probes, metrics.clone());
         let router = router(state, &settings.server);
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener = TcpListener::bind(address)
@@ -120,6 +123,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            metrics,
             readiness,
             startup,
             stop,
@@ -154,9 +158,12 @@ impl Application {
                 () = readiness.failed() => {}
             }
         };
-        axum::serve(self.listener, self.router)
+        let upkeep = tokio::spawn(upkeep(self.metrics));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(stop)
-            .await?;
+            .await;
+        upkeep.abort();
+        served?;
         self.stop.send_replace(true);
         match tokio::time::timeout(STOP_TIMEOUT, &mut self.startup).await {
             Ok(finished) => finished??,

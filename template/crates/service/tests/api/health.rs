@@ -1,6 +1,6 @@
 //! Probes and API documentation.
 
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 
 use crate::helpers::spawn_app;
 
@@ -58,4 +58,24 @@ async fn metrics_count_requests_by_route_pattern() {
     let histogram = "http_request_duration_seconds_bucket";
     assert!(text.contains(histogram), "{text}");
     assert!(!text.contains("0190a5d2"), "ids never become labels");
+}
+
+#[tokio::test]
+async fn metrics_label_a_non_standard_method_other() {
+    let app = spawn_app().await;
+    let method = Method::from_bytes(b"FROBNICATE").unwrap();
+    let route = "/api/v1/{{aggregate_route}}";
+    for _ in 0..2 {
+        let refused = app.request(method.clone(), route, None).await;
+        assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let metrics = app.get("/metrics").await;
+    let text = metrics.body.as_str().expect("a text body");
+    let labels = ["{method=\"OTHER\",route=\"", route, "\",status=\"405\"}"];
+    let series = format!("http_requests_total{} ", labels.concat());
+    let count = text.lines().find_map(|line| line.strip_prefix(series.as_str()));
+    let count: f64 = count.expect(&series).parse().unwrap();
+    // Other tests share the process's recorder, but none sends this method.
+    assert!(count >= 2.0, "{count}");
+    assert!(!text.contains("FROBNICATE"), "{text}");
 }
