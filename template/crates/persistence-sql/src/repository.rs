@@ -1,6 +1,9 @@
+use std::sync::OnceLock;
+
 use async_trait::async_trait;
-use sea_orm::{ActiveValue, ColumnTrait, DatabaseExecutor, EntityTrait};
-use sea_orm::{PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, DatabaseExecutor, DbBackend};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Statement};
+use uuid::Uuid;
 
 use crate::{error::from_db, query};
 
@@ -85,10 +88,11 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
 
     #[tracing::instrument(skip(self))]
     async fn get_by_id(&self, id: {{Aggregate}}Id) -> Result<Option<{{Aggregate}}>> {
-        // `all`, not `one`: `one` adds `LIMIT ?`, and SQLite re-prepares a
-        // statement whose LIMIT is a bound parameter every time it is bound
-        // (it halved get-by-id throughput). The key allows one row at most.
-        let found = Entity::find_by_id(id.as_uuid())
+        let backend = self.conn.get_database_backend();
+        let values = [id.as_uuid().into()];
+        let statement = Statement::from_sql_and_values(backend, by_id_sql(backend), values);
+        let found = Entity::find()
+            .from_raw_sql(statement)
             .all(&self.conn)
             .await
             .map_err(from_db)?;
@@ -110,6 +114,20 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
             .count(&self.conn)
             .await
             .map_err(from_db)
+    }
+}
+
+/// `SELECT … WHERE id = ?`, built and rendered once: building it on every
+/// request cost about 5 % of a get by id. Not `one()`, which binds a `LIMIT ?`:
+/// SQLite re-prepares a statement whose LIMIT is bound every time it is bound
+/// (that halved get-by-id throughput). The key allows one row at most.
+fn by_id_sql(backend: DbBackend) -> String {
+    static RENDERED: OnceLock<(DbBackend, String)> = OnceLock::new();
+    let render = || Entity::find_by_id(Uuid::nil()).build(backend).sql;
+    // A service has one backend; another one is rendered, not cached.
+    match RENDERED.get_or_init(|| (backend, render())) {
+        (cached, sql) if *cached == backend => sql.clone(),
+        _ => render(),
     }
 }
 
