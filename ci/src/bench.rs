@@ -69,6 +69,7 @@ impl Default for Options {
 /// Runs the benchmark; `Ok(false)` when a request failed or a database could not run.
 pub fn run(repo: &Path, cache: &Path, options: &Options) -> Result<bool> {
     let started = Instant::now();
+    rows_per_update_run(options)?;
     let selected: Vec<&'static str> = DATABASES
         .iter()
         .copied()
@@ -207,7 +208,7 @@ impl Case<'_> {
             project: built.project,
             binary: built.binary,
             bare: bare.to_path_buf(),
-            url: database.url.clone(),
+            url: without_tls(self.database, &database.url),
         };
         let outcome = self.measure(&servers, options, built.build);
         database.drop_it();
@@ -317,7 +318,7 @@ impl Case<'_> {
     ) -> Result<Run> {
         let ours_binary = std::fs::metadata(&servers.binary)?.len();
         let bare_binary = std::fs::metadata(&servers.bare)?.len();
-        let mut rows = seed(ours.port)?;
+        let rows = seed(ours.port)?;
         let bare_port = free_port()?;
         let env = [
             ("BARE_PORT", bare_port.to_string()),
@@ -330,7 +331,7 @@ impl Case<'_> {
         let probe = format!("/api/v1/orders/{}", rows[0].id);
         let outcome = ready(&mut bare_child, bare_port, &probe, started).and_then(|bare_ready| {
             let sides = [ours.port, bare_port];
-            let measured = self.load(&sides, &mut rows, options)?;
+            let measured = self.load(&sides, &rows, options)?;
             Ok(Run {
                 database: self.database,
                 build,
@@ -352,12 +353,7 @@ impl Case<'_> {
     }
 
     /// Warm-up, then every scenario: `rounds` times ours then bare.
-    fn load(
-        &self,
-        sides: &[u16; 2],
-        rows: &mut [Seeded],
-        options: &Options,
-    ) -> Result<Vec<Measured>> {
+    fn load(&self, sides: &[u16; 2], rows: &[Seeded], options: &Options) -> Result<Vec<Measured>> {
         let scripts = self.dest.join("scripts");
         std::fs::create_dir_all(&scripts)?;
         std::fs::write(self.log("wrk"), "")?;
@@ -368,6 +364,7 @@ impl Case<'_> {
             let url = format!("http://127.0.0.1:{port}");
             wrk::run(&url, &script, warm, options.threads, options.connections)?;
         }
+        let mut updated = update_slices(rows, options)?;
         let mut measured = Vec::new();
         for scenario in Scenario::ALL {
             let mut ours = Vec::new();
@@ -376,19 +373,19 @@ impl Case<'_> {
                 for (side, port) in sides.iter().enumerate() {
                     // wrk stops with requests in flight, and a server finishes them after
                     // it has gone (a write may wait up to the busy timeout for SQLite's
-                    // lock): let them land before the next run, and before reading the
-                    // versions the next updates must send.
+                    // lock): let them land before the next run.
                     std::thread::sleep(match scenario {
                         Scenario::Get | Scenario::List => SETTLE_AFTER_READS,
                         Scenario::Update | Scenario::Create => SETTLE_AFTER_WRITES,
                     });
-                    if scenario == Scenario::Update {
-                        refresh_versions(sides[0], rows)?;
-                    }
+                    let addressed = match scenario {
+                        Scenario::Update => updated.next().context("no rows left to update")?,
+                        Scenario::Get | Scenario::List | Scenario::Create => rows,
+                    };
                     let name = format!("{}-{}-{round}-{side}", self.database, scenario.name());
                     let run_id = format!("{}{}", std::process::id(), name.replace('-', ""));
                     let script = scripts.join(format!("{name}.lua"));
-                    std::fs::write(&script, wrk::script(scenario, rows, &run_id))?;
+                    std::fs::write(&script, wrk::script(scenario, addressed, &run_id))?;
                     let url = format!("http://127.0.0.1:{port}");
                     let (figures, report) = wrk::run(
                         &url,
@@ -413,6 +410,47 @@ impl Case<'_> {
             });
         }
         Ok(measured)
+    }
+}
+
+/// The rows of each update run, none shared between runs: every row still has its
+/// seeded version, so no run needs to read versions, and a write of an earlier run
+/// that the database applies late (SecantusDB queues them) cannot make the next run's
+/// `If-Match` stale.
+fn update_slices<'r>(
+    rows: &'r [Seeded],
+    options: &Options,
+) -> Result<impl Iterator<Item = &'r [Seeded]>> {
+    Ok(rows.chunks_exact(rows_per_update_run(options)?))
+}
+
+/// How many seeded rows each update run gets (see [`update_slices`]).
+fn rows_per_update_run(options: &Options) -> Result<usize> {
+    let runs = options.rounds as usize * 2;
+    let per_run = SEED_ROWS / runs.max(1);
+    // The script keeps one update in flight per row: each of its threads needs more
+    // rows than it has connections.
+    let needed = options.connections as usize + 2;
+    ensure!(
+        per_run >= needed,
+        "{} rounds leave {per_run} of the {SEED_ROWS} seeded rows to each update run; \
+         {} connections need {needed}: use fewer rounds",
+        options.rounds,
+        options.connections
+    );
+    Ok(per_run)
+}
+
+/// `url` with TLS off where the service's driver would negotiate it. Its sqlx has rustls
+/// and, by default (`sslmode=prefer`), encrypts when the server offers TLS; the baseline
+/// is built without TLS. Over loopback that difference measured encryption, not layers.
+fn without_tls(database: &str, url: &str) -> String {
+    match database {
+        "postgres" => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}sslmode=disable")
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -473,41 +511,6 @@ fn seed(port: u16) -> Result<Vec<Seeded>> {
     Ok(rows)
 }
 
-/// Reads every seeded row's current version (the update runs move them on).
-fn refresh_versions(port: u16, rows: &mut [Seeded]) -> Result<()> {
-    let versions = current_versions(port)?;
-    for row in rows.iter_mut() {
-        row.version = *versions
-            .get(&row.id)
-            .with_context(|| format!("seeded row {} is gone", row.id))?;
-    }
-    Ok(())
-}
-
-/// Every seeded row's version, by id.
-fn current_versions(port: u16) -> Result<std::collections::HashMap<String, i64>> {
-    let mut versions = std::collections::HashMap::new();
-    for page in 1.. {
-        let path = format!("/api/v1/orders?name_contains=seed-&page={page}&page_size=100");
-        let (status, body) = request(port, "GET", &path, "")?;
-        ensure!(
-            status == 200,
-            "listing the seeded rows answered {status}: {body}"
-        );
-        let listed: serde_json::Value = serde_json::from_str(&body)?;
-        let items = listed["items"].as_array().context("no items")?;
-        for item in items {
-            if let (Some(id), Some(version)) = (item["id"].as_str(), item["version"].as_i64()) {
-                versions.insert(id.to_owned(), version);
-            }
-        }
-        if items.len() < 100 {
-            break;
-        }
-    }
-    Ok(versions)
-}
-
 /// The resident set of a process, from `/proc` (0 when unreadable).
 fn rss(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -523,4 +526,58 @@ fn rss(pid: u32) -> u64 {
                 .ok()
         })
         .map_or(0, |kib| kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seeded() -> Vec<Seeded> {
+        (0..SEED_ROWS)
+            .map(|n| Seeded {
+                id: format!("id-{n}"),
+                name: format!("seed-{n}"),
+                version: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn update_runs_share_no_row() {
+        let rows = seeded();
+        let options = Options::default();
+        let slices: Vec<&[Seeded]> = update_slices(&rows, &options).unwrap().collect();
+        assert!(slices.len() >= options.rounds as usize * 2);
+        let mut seen = std::collections::HashSet::new();
+        for slice in &slices {
+            assert!(slice.len() > options.connections as usize);
+            for row in *slice {
+                assert!(seen.insert(&row.id), "{} is in two runs", row.id);
+            }
+        }
+    }
+
+    #[test]
+    fn postgres_is_measured_without_tls() {
+        let url = "postgres://postgres@127.0.0.1:5432/bench";
+        assert_eq!(
+            without_tls("postgres", url),
+            "postgres://postgres@127.0.0.1:5432/bench?sslmode=disable"
+        );
+        assert_eq!(
+            without_tls("postgres", "postgres://h/db?a=b"),
+            "postgres://h/db?a=b&sslmode=disable"
+        );
+        assert_eq!(without_tls("sqlite", "sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn too_many_rounds_for_the_seeded_rows_are_refused() {
+        let options = Options {
+            rounds: 20,
+            ..Options::default()
+        };
+        let refused = rows_per_update_run(&options).unwrap_err().to_string();
+        assert!(refused.contains("use fewer rounds"), "{refused}");
+    }
 }
