@@ -57,7 +57,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             databases: Vec::new(),
-            duration: Duration::from_secs(5),
+            duration: Duration::from_secs(4),
             rounds: 3,
             threads: 2,
             connections: 32,
