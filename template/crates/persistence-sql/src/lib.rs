@@ -60,6 +60,13 @@ use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 pub use schema::{check_schema, ensure_schema};
 {%- endunless %}
 
+/// A pooled connection idle for less than this is handed out without a ping.
+/// sqlx pings on every acquire by default, one more round trip per request,
+/// to find connections that died while idle. One used this recently is alive
+/// but for a failure of the last moment, which its query then reports like
+/// any other (HikariCP skips its check the same way, for 500 ms).
+const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
+
 /// What the service connects to: a pool of {{database}} connections.
 pub type Connection = DatabaseConnection;
 
@@ -92,6 +99,7 @@ pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Databas
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .connect_lazy(true)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
 {%- if database == "sqlite" %}
     // WAL lets readers and one writer work at once; without it a reader
