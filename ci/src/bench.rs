@@ -36,7 +36,7 @@ const POOL: u32 = 8;
 
 /// The pause before each run, for the previous one's last requests: a write may wait for
 /// SQLite's lock after wrk has stopped, a read is answered in milliseconds.
-const SETTLE_AFTER_WRITES: Duration = Duration::from_secs(1);
+const SETTLE_AFTER_WRITES: Duration = Duration::from_millis(500);
 const SETTLE_AFTER_READS: Duration = Duration::from_millis(250);
 
 /// The file touched for the incremental build: a handler.
@@ -57,7 +57,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             databases: Vec::new(),
-            duration: Duration::from_secs(4),
+            duration: Duration::from_secs(3),
             rounds: 3,
             threads: 2,
             connections: 32,
@@ -357,7 +357,7 @@ impl Case<'_> {
         let scripts = self.dest.join("scripts");
         std::fs::create_dir_all(&scripts)?;
         std::fs::write(self.log("wrk"), "")?;
-        let warm = Duration::from_secs(2);
+        let warm = Duration::from_secs(1);
         for port in sides {
             let script = scripts.join("warm-up.lua");
             std::fs::write(&script, wrk::script(Scenario::Get, rows, "warm"))?;

@@ -72,7 +72,7 @@ commands:
         A generated service against the bare stack (ci/bench/bare: axum handlers issuing
         the same statements): release builds, 1,000 seeded orders, then wrk (-t2 -c32,
         installed with apt-get if missing) on get, list, update and create, ours and bare
-        interleaved N rounds (default 3) of N seconds (default 4). Prints requests/s,
+        interleaved N rounds (default 3) of N seconds (default 3). Prints requests/s,
         p50/p99, errors, RSS, start-to-ready, binary size, build times and a line
         `ratio <scenario> <database> = 0.NN` each; writes docs/benchmarks.md. DATABASE:
         sqlite, postgres or mongodb (default all). The release artifacts of the work
