@@ -73,7 +73,9 @@ async fn metrics_label_a_non_standard_method_other() {
     let text = metrics.body.as_str().expect("a text body");
     let labels = ["{method=\"OTHER\",route=\"", route, "\",status=\"405\"}"];
     let series = format!("http_requests_total{} ", labels.concat());
-    let count = text.lines().find_map(|line| line.strip_prefix(series.as_str()));
+    let count = text
+        .lines()
+        .find_map(|line| line.strip_prefix(series.as_str()));
     let count: f64 = count.expect(&series).parse().unwrap();
     // Other tests share the process's recorder, but none sends this method.
     assert!(count >= 2.0, "{count}");
