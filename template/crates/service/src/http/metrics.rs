@@ -61,7 +61,7 @@ pub fn recorder() -> Result<PrometheusHandle, RecorderError> {
     installed.clone()
 }
 
-/// Folds histogram samples into their buckets every [`UPKEEP_EVERY`], for
+/// Folds histogram samples into their buckets every 5 s (`UPKEEP_EVERY`), for
 /// as long as the server runs. A render does it too, but without this a
 /// service that nobody scrapes would keep every request's sample.
 ///
