@@ -1,4 +1,4 @@
-use {{crate_name}}_entity_model::{RuleViolation, Version};
+use {{crate_name}}_entity_model::{AggregateRoot, RuleViolation, ValueError, Version};
 use {{crate_name}}_persistence_model::PersistenceError;
 
 /// One invalid input field and why.
@@ -17,19 +17,25 @@ impl FieldError {
     }
 }
 
+/// The error of a value object, reported on `field`.
+pub(crate) fn on(field: &'static str) -> impl Fn(ValueError) -> FieldError {
+    move |err| FieldError::new(field, err.to_string())
+}
+
 /// Every way a use case can fail. The HTTP layer maps each variant to one
 /// status code; nothing else decides what the client sees.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
-    #[error("{{aggregate_title}} {id} was not found")]
-    NotFound { id: String },
-    #[error("{{an_aggregate}} with this {field} already exists")]
+    /// `what` names the aggregate in prose: see [`DomainError::not_found`].
+    #[error("{what} {id} was not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("this {field} is already taken")]
     AlreadyExists { field: &'static str },
     /// The caller's expected version (`If-Match`) is not the stored one.
     #[error("expected version {expected}, but the stored version is {actual}")]
     PreconditionFailed { expected: Version, actual: Version },
     /// Another writer changed the aggregate between our read and our write.
-    #[error("the {{aggregate_title}} was changed concurrently; read it again and retry")]
+    #[error("it was changed concurrently; read it again and retry")]
     Conflict,
     /// The change breaks a rule of the aggregate.
     #[error(transparent)]
@@ -40,6 +46,16 @@ pub enum DomainError {
     Unavailable(#[source] PersistenceError),
     #[error("internal error")]
     Internal(#[source] PersistenceError),
+}
+
+impl DomainError {
+    /// No `A` has this id.
+    pub fn not_found<A: AggregateRoot>(id: A::Id) -> Self {
+        Self::NotFound {
+            what: A::TITLE,
+            id: id.to_string(),
+        }
+    }
 }
 
 impl From<PersistenceError> for DomainError {

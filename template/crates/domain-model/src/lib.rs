@@ -9,8 +9,10 @@
 {%- endif %}
 
 mod error;
-mod input;
 mod paging;
+
+// Modules, one per aggregate.
+mod {{aggregate}}_input;
 
 pub mod processors;
 pub mod retrievers;
@@ -19,7 +21,11 @@ pub mod subscribers;
 {%- endif %}
 
 pub use error::{DomainError, FieldError};
-pub use input::{{Aggregate}}Input;
+
+// Inputs, one per aggregate.
+pub use {{aggregate}}_input::{{Aggregate}}Input;
+
+// List queries, one per aggregate.
 pub use retrievers::List{{Aggregates}}Query;
 
 /// Result of every use case.

@@ -17,6 +17,9 @@ pub trait AggregateRoot {
     /// The aggregate's identity type.
     type Id: Copy + Eq + std::fmt::Display;
 
+    /// The aggregate in prose, for messages ("order").
+    const TITLE: &'static str;
+
     /// The version first stored for a new aggregate.
     const INITIAL_VERSION: Version = 1;
 
@@ -24,4 +27,22 @@ pub trait AggregateRoot {
     fn version(&self) -> Version;
     fn created_at(&self) -> DateTime<Utc>;
     fn updated_at(&self) -> DateTime<Utc>;
+}
+
+/// A change that an aggregate's status rules forbid; it names the aggregate
+/// in prose (its `TITLE`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleViolation {
+    #[error("an archived {0} cannot be changed")]
+    Archived(&'static str),
+    #[error("the {0} cannot go back to draft once active")]
+    BackToDraft(&'static str),
+}
+
+/// Every backend keeps at least milliseconds (BSON dates; PostgreSQL and MySQL
+/// `DATETIME(6)` keep microseconds), so timestamps are cut to that once, here,
+/// and read back unchanged from any of them.
+pub(crate) fn truncate_to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    let millis = at.timestamp_millis();
+    DateTime::from_timestamp_millis(millis).unwrap_or(at)
 }

@@ -1,176 +1,73 @@
+//! Every event of the service, whatever the aggregate.
+
 use chrono::{DateTime, Utc};
 
 use crate::Version;
 
-use crate::{{Aggregate}}Id;
-use crate::{{Aggregate}}Record;
+/// What an aggregate's events tell about themselves, for logs, the outbox and
+/// routing keys: each aggregate's event type implements it.
+pub trait AggregateEvent {
+    /// A stable name for logs, e.g. `{{Aggregate}}Created`.
+    fn name(&self) -> &'static str;
 
-/// Something that happened to {{an_aggregate}}, recorded by the aggregate itself when it
-/// changes, and handed by the processor to the unit of work that saves the change.
-///
-/// Each event carries what a subscriber needs without calling back: the
-/// aggregate's id, the version the change stores, and (but for a deletion)
-/// every field as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum {{Aggregate}}Event {
-    /// A new {{aggregate_title}}, at its first version.
-    Created({{Aggregate}}Record),
-    /// The writable fields replaced: the state as the save stores it.
-    Updated({{Aggregate}}Record),
-    /// Deleted; `version` is the one after the last stored version, so the
-    /// events of one {{aggregate_title}} have strictly growing versions.
-    Deleted {
-        id: {{Aggregate}}Id,
-        version: Version,
-        occurred_at: DateTime<Utc>,
-    },
-}
+    /// The aggregate type, in snake_case: the first part of a routing key.
+    fn aggregate_type(&self) -> &'static str;
 
-/// What happened to {{an_aggregate}}, without the data: what a subscriber keeps,
-/// and the last part of a routing key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum {{Aggregate}}EventKind {
-    Created,
-    Updated,
-    Deleted,
-}
+    /// What happened, in one lowercase word (`created`, `updated`, `deleted`):
+    /// the last part of a routing key.
+    fn kind(&self) -> &'static str;
 
-impl {{Aggregate}}EventKind {
-    /// The lowercase word of routing keys and stored records.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Updated => "updated",
-            Self::Deleted => "deleted",
-        }
-    }
+    /// The id of the aggregate it happened to.
+    fn aggregate_id(&self) -> String;
 
-    /// The kind [`as_str`](Self::as_str) wrote; `None` for any other text.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "created" => Some(Self::Created),
-            "updated" => Some(Self::Updated),
-            "deleted" => Some(Self::Deleted),
-            _ => None,
-        }
-    }
-}
+    /// The version of the aggregate the event leads to.
+    fn version(&self) -> Version;
 
-impl {{Aggregate}}Event {
-    /// A stable name for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Created(_) => "{{Aggregate}}Created",
-            Self::Updated(_) => "{{Aggregate}}Updated",
-            Self::Deleted { .. } => "{{Aggregate}}Deleted",
-        }
-    }
-
-    /// What happened, in one lowercase word: the last part of a routing key.
-    pub fn kind(&self) -> &'static str {
-        self.event_kind().as_str()
-    }
-
-    /// What happened, without the data.
-    pub fn event_kind(&self) -> {{Aggregate}}EventKind {
-        match self {
-            Self::Created(_) => {{Aggregate}}EventKind::Created,
-            Self::Updated(_) => {{Aggregate}}EventKind::Updated,
-            Self::Deleted { .. } => {{Aggregate}}EventKind::Deleted,
-        }
-    }
-
-    pub fn aggregate_id(&self) -> {{Aggregate}}Id {
-        let id = match self {
-            Self::Created(record) | Self::Updated(record) => record.id,
-            Self::Deleted { id, .. } => id.as_uuid(),
-        };
-        {{Aggregate}}Id::from_uuid(id)
-    }
-
-    /// The version of the aggregate this event leads to.
-    pub fn version(&self) -> Version {
-        match self {
-            Self::Created(record) | Self::Updated(record) => record.version,
-            Self::Deleted { version, .. } => *version,
-        }
-    }
-
-    pub fn occurred_at(&self) -> DateTime<Utc> {
-        match self {
-            Self::Created(record) | Self::Updated(record) => record.updated_at,
-            Self::Deleted { occurred_at, .. } => *occurred_at,
-        }
-    }
+    fn occurred_at(&self) -> DateTime<Utc>;
 }
 
 /// Every event of the service, whatever the aggregate: what a unit of work
 /// collects and saves or announces with the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
-    {{Aggregate}}({{Aggregate}}Event),
+    // Events, one per aggregate.
+    {{Aggregate}}(crate::{{Aggregate}}Event),
 }
 
 impl DomainEvent {
-    pub fn name(&self) -> &'static str {
+    /// The event, as its aggregate's event type describes it.
+    fn described(&self) -> &dyn AggregateEvent {
         match self {
-            Self::{{Aggregate}}(event) => event.name(),
+            // Event types, one per aggregate.
+            Self::{{Aggregate}}(event) => event,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.described().name()
     }
 
     /// The aggregate type, in snake_case: the first part of a routing key.
     pub fn aggregate_type(&self) -> &'static str {
-        match self {
-            Self::{{Aggregate}}(_) => "{{aggregate}}",
-        }
+        self.described().aggregate_type()
     }
 
     /// What happened: `created`, `updated` or `deleted`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::{{Aggregate}}(event) => event.kind(),
-        }
+        self.described().kind()
     }
 
     /// The id of the aggregate it happened to.
     pub fn aggregate_id(&self) -> String {
-        match self {
-            Self::{{Aggregate}}(event) => event.aggregate_id().to_string(),
-        }
+        self.described().aggregate_id()
     }
 
     /// The version of the aggregate the event leads to.
     pub fn version(&self) -> Version {
-        match self {
-            Self::{{Aggregate}}(event) => event.version(),
-        }
+        self.described().version()
     }
 
     pub fn occurred_at(&self) -> DateTime<Utc> {
-        match self {
-            Self::{{Aggregate}}(event) => event.occurred_at(),
-        }
-    }
-}
-
-impl From<{{Aggregate}}Event> for DomainEvent {
-    fn from(event: {{Aggregate}}Event) -> Self {
-        Self::{{Aggregate}}(event)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Kind = {{Aggregate}}EventKind;
-
-    #[test]
-    fn an_event_kind_parses_back_from_its_text() {
-        for kind in [Kind::Created, Kind::Updated, Kind::Deleted] {
-            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
-        }
-        assert_eq!(Kind::parse("Created"), None);
-        assert_eq!(Kind::parse(""), None);
+        self.described().occurred_at()
     }
 }

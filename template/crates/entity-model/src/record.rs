@@ -22,3 +22,11 @@ impl InvalidRecord {
         }
     }
 }
+
+/// Reports a refused stored value as a field of the record `id`.
+pub(crate) fn invalid<E: ToString>(
+    id: Uuid,
+    field: &'static str,
+) -> impl FnOnce(E) -> InvalidRecord {
+    move |reason| InvalidRecord::new(id, field, reason)
+}

@@ -142,3 +142,8 @@ mod tests {
         assert!(Description::parse(&"x".repeat(Description::MAX_CHARS + 1)).is_err());
     }
 }
+
+/// A status string that names no status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {0:?}")]
+pub struct UnknownStatus(pub String);

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::aggregate_root::truncate_to_millis;
 use crate::{AggregateRoot, Amount, Description, DomainEvent, Name, Version, next_version};
+use crate::{RuleViolation, UnknownStatus};
 
 use crate::{{Aggregate}}Event;
 use crate::{{Aggregate}}Record;
@@ -68,11 +70,6 @@ impl FromStr for {{Aggregate}}Status {
     }
 }
 
-/// A status string that names no status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown status {0:?}")]
-pub struct UnknownStatus(pub String);
-
 /// Every stored field of {{an_aggregate}}, as persistence reads and writes it.
 ///
 /// Repositories turn rows or documents into this and back; it is the only door
@@ -106,15 +103,6 @@ pub struct {{Aggregate}}Changes {
     pub description: Option<Description>,
     pub status: {{Aggregate}}Status,
     pub amount: Amount,
-}
-
-/// A change that the aggregate's rules forbid.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RuleViolation {
-    #[error("an archived {{aggregate_title}} cannot be changed")]
-    Archived,
-    #[error("{{an_aggregate}} cannot go back to draft once active")]
-    BackToDraft,
 }
 
 /// The aggregate root. Fields are private: every change goes through a method
@@ -168,11 +156,11 @@ impl {{Aggregate}} {
     ) -> Result<(), RuleViolation> {
         let current = self.state.status;
         if current == {{Aggregate}}Status::Archived {
-            return Err(RuleViolation::Archived);
+            return Err(RuleViolation::Archived(Self::TITLE));
         }
         let to_draft = changes.status == {{Aggregate}}Status::Draft;
         if current == {{Aggregate}}Status::Active && to_draft {
-            return Err(RuleViolation::BackToDraft);
+            return Err(RuleViolation::BackToDraft(Self::TITLE));
         }
         let now = truncate_to_millis(now);
         self.state.name = changes.name;
@@ -228,6 +216,7 @@ impl {{Aggregate}} {
 }
 
 impl AggregateRoot for {{Aggregate}} {
+    const TITLE: &'static str = "{{aggregate_title}}";
     type Id = {{Aggregate}}Id;
 
     fn id(&self) -> Self::Id {
@@ -247,17 +236,10 @@ impl AggregateRoot for {{Aggregate}} {
     }
 }
 
-/// Every backend keeps at least milliseconds (BSON dates; PostgreSQL and MySQL
-/// `DATETIME(6)` keep microseconds), so timestamps are cut to that once, here,
-/// and read back unchanged from any of them.
-fn truncate_to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
-    let millis = at.timestamp_millis();
-    DateTime::from_timestamp_millis(millis).unwrap_or(at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AggregateEvent;
 
     fn new_draft() -> {{Aggregate}} {
         let name = Name::parse("Desk").unwrap();
@@ -317,7 +299,7 @@ mod tests {
         let events = aggregate.take_events();
         assert_eq!(events[0].kind(), "deleted");
         assert_eq!(events[0].version(), 2);
-        assert_eq!(events[0].aggregate_id(), aggregate.id());
+        assert_eq!(events[0].id(), aggregate.id());
     }
 
     #[test]
@@ -327,7 +309,8 @@ mod tests {
         aggregate.apply(archived, Utc::now()).unwrap();
         let draft = changes({{Aggregate}}Status::Draft);
         let refused = aggregate.apply(draft, Utc::now());
-        assert_eq!(refused, Err(RuleViolation::Archived));
+        let expected = RuleViolation::Archived({{Aggregate}}::TITLE);
+        assert_eq!(refused, Err(expected));
     }
 
     #[test]
@@ -337,7 +320,8 @@ mod tests {
         aggregate.apply(active, Utc::now()).unwrap();
         let draft = changes({{Aggregate}}Status::Draft);
         let refused = aggregate.apply(draft, Utc::now());
-        assert_eq!(refused, Err(RuleViolation::BackToDraft));
+        let expected = RuleViolation::BackToDraft({{Aggregate}}::TITLE);
+        assert_eq!(refused, Err(expected));
         assert_eq!(aggregate.status(), {{Aggregate}}Status::Active);
     }
 

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::record::invalid;
 use crate::{Amount, Description, InvalidRecord, Name, Version};
 
 use crate::{{Aggregate}}Id;
@@ -58,11 +59,6 @@ impl TryFrom<{{Aggregate}}Record> for {{Aggregate}}State {
             updated_at: record.updated_at,
         })
     }
-}
-
-/// Reports a refused stored value as a field of the record `id`.
-fn invalid<E: ToString>(id: Uuid, field: &'static str) -> impl FnOnce(E) -> InvalidRecord {
-    move |reason| InvalidRecord::new(id, field, reason)
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ mod repository;
 mod specification;
 mod store;
 
+// Repositories, one per aggregate.
+mod {{aggregate}}_repository;
+
 #[cfg(feature = "contract")]
 pub mod contract;
 #[cfg(feature = "in-memory")]
@@ -43,7 +46,10 @@ pub use store::{Store, UnitOfWork};
 pub use inbox::{{Aggregate}}ActivityRepository;
 {%- endif %}
 
-pub use repository::{{Aggregate}}Repository;
+// Repositories, one per aggregate.
+pub use {{aggregate}}_repository::{{Aggregate}}Repository;
+
+// Specifications, one per aggregate.
 pub use specification::{{Aggregate}}Condition;
 pub use specification::{{Aggregate}}SortKey;
 pub use specification::{{Aggregate}}Specification;

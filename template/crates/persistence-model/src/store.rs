@@ -11,9 +11,12 @@ use crate::Result;
 {%- endif %}
 
 use {{crate_name}}_entity_model::DomainEvent;
-{% if message_bus == "rabbitmq" %}
+{%- if message_bus == "rabbitmq" %}
+
 use crate::{{Aggregate}}ActivityRepository as ActivityRepository;
 {%- endif %}
+
+// Repositories, one per aggregate.
 use crate::{{Aggregate}}Repository;
 
 /// A set of changes that commit or roll back together: one database
@@ -26,7 +29,7 @@ use crate::{{Aggregate}}Repository;
 /// [`rollback`](Self::rollback) to wait for it.
 #[async_trait]
 pub trait UnitOfWork: Send + std::fmt::Debug {
-    /// The {{aggregate_title}} repository, inside this unit of work.
+    // Repositories inside this unit of work, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_>;
 
     /// Events to make known if, and only if, this unit of work commits.
@@ -64,7 +67,7 @@ pub trait UnitOfWork: Send + std::fmt::Debug {
 /// writes, and a health check.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// The {{aggregate_title}} repository for reads outside any unit of work.
+    // Repositories for reads outside any unit of work, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_>;
 
     /// Starts a unit of work.

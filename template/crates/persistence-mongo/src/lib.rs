@@ -12,11 +12,14 @@ mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
-mod repository;
 {%- unless migrations %}
 mod schema;
 {%- endunless %}
 mod session;
+
+// Repositories and documents, one per aggregate.
+mod {{aggregate}}_document;
+mod {{aggregate}}_repository;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;
@@ -41,13 +44,14 @@ use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
 {%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
-{% if message_bus == "rabbitmq" %}
-use crate::inbox::MongoActivityRepository;
-{%- endif %}
-use crate::repository::Mongo{{Aggregate}}Repository;
 {%- if message_bus == "rabbitmq" %}
+
+use crate::inbox::MongoActivityRepository;
 use {{crate_name}}_persistence_model::{{Aggregate}}ActivityRepository as ActivityRepository;
 {%- endif %}
+
+// Repositories, one per aggregate.
+use crate::{{aggregate}}_repository::Mongo{{Aggregate}}Repository;
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
@@ -62,9 +66,6 @@ pub use outbox::OUTBOX_COLLECTION;
 
 /// What the service connects to: the database named in the URL.
 pub type Connection = Database;
-
-/// The collection holding the {{aggregates}}.
-pub const COLLECTION: &str = "{{aggregates}}";
 
 /// Connection settings for [`connect`].
 #[derive(Debug, Clone)]
@@ -167,6 +168,7 @@ impl MongoStore {
 
 #[async_trait]
 impl Store for MongoStore {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         Box::new(Mongo{{Aggregate}}Repository::new(&self.db, None))
     }
@@ -231,6 +233,7 @@ struct MongoUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for MongoUnitOfWork {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         let session = self.session.as_ref();
         Box::new(Mongo{{Aggregate}}Repository::new(&self.db, session))

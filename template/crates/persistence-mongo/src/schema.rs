@@ -6,9 +6,6 @@ use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 {% if message_bus == "rabbitmq" %}
 use crate::ACTIVITY_COLLECTION;
-{%- endif %}
-use crate::COLLECTION;
-{%- if message_bus == "rabbitmq" %}
 use crate::INBOX_COLLECTION;
 use crate::OUTBOX_COLLECTION;
 {%- endif %}
@@ -19,18 +16,10 @@ use {{crate_name}}_persistence_model::{PersistenceError, Result};
 /// Creates the collections if missing and their indexes (creating an index
 /// that already exists with the same definition is a no-op).
 pub async fn ensure_schema(db: &Database) -> Result<()> {
-    ensure_collection(db, COLLECTION).await?;
-    let unique = IndexOptions::builder()
-        .name("name_unique".to_owned())
-        .unique(true)
-        .build();
-    let index = IndexModel::builder()
-        .keys(doc! { "name": 1 })
-        .options(unique)
-        .build();
-    let collection = db.collection::<Document>(COLLECTION);
-    collection.create_index(index).await.map_err(from_mongo)?;
+    // Collections, one per aggregate.
+    ensure_with_unique_names(db, "{{aggregates}}").await?;
 {%- if message_bus == "rabbitmq" %}
+
     // Multi-document transactions cannot always create a collection: the
     // outbox exists before the first unit of work writes to it.
     ensure_collection(db, OUTBOX_COLLECTION).await?;
@@ -46,6 +35,23 @@ pub async fn ensure_schema(db: &Database) -> Result<()> {
     let indexes = activity_indexes();
     activity.create_indexes(indexes).await.map_err(from_mongo)?;
 {%- endif %}
+
+    Ok(())
+}
+
+/// An aggregate's collection, whose `name` is unique.
+async fn ensure_with_unique_names(db: &Database, collection: &str) -> Result<()> {
+    ensure_collection(db, collection).await?;
+    let unique = IndexOptions::builder()
+        .name("name_unique".to_owned())
+        .unique(true)
+        .build();
+    let index = IndexModel::builder()
+        .keys(doc! { "name": 1 })
+        .options(unique)
+        .build();
+    let collection = db.collection::<Document>(collection);
+    collection.create_index(index).await.map_err(from_mongo)?;
     Ok(())
 }
 
@@ -111,21 +117,21 @@ fn activity_indexes() -> [IndexModel; 2] {
 /// Succeeds when the collections exist.
 pub async fn check_schema(db: &Database) -> Result<()> {
     let names = db.list_collection_names().await.map_err(from_mongo)?;
-{%- if message_bus == "rabbitmq" %}
-    let expected = [
-        COLLECTION,
-        OUTBOX_COLLECTION,
-        INBOX_COLLECTION,
-        ACTIVITY_COLLECTION,
-    ];
-{%- else %}
-    let expected = [COLLECTION];
-{%- endif %}
-    for collection in expected {
-        if !names.iter().any(|name| name == collection) {
-            let missing = format!("collection {collection} does not exist");
-            return Err(PersistenceError::Backend(missing.into()));
+    let exists = |collection: &str| {
+        if names.iter().any(|name| name == collection) {
+            return Ok(());
         }
-    }
+        let missing = format!("collection {collection} does not exist");
+        Err(PersistenceError::Backend(missing.into()))
+    };
+    // Collections, one per aggregate.
+    exists("{{aggregates}}")?;
+{%- if message_bus == "rabbitmq" %}
+
+    exists(OUTBOX_COLLECTION)?;
+    exists(INBOX_COLLECTION)?;
+    exists(ACTIVITY_COLLECTION)?;
+{%- endif %}
+
     Ok(())
 }

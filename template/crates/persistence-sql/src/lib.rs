@@ -11,10 +11,12 @@ mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
-mod repository;
 {%- unless migrations %}
 mod schema;
 {%- endunless %}
+
+// Repositories, one per aggregate.
+mod {{aggregate}}_repository;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;
@@ -46,13 +48,14 @@ use {{crate_name}}_persistence_model::{Outbox, OutboxSignal};
 {%- endif %}
 use {{crate_name}}_persistence_model::{PendingEvents, PersistenceError, Result};
 use {{crate_name}}_persistence_model::{Store, UnitOfWork};
-{% if message_bus == "rabbitmq" %}
-use crate::inbox::SqlActivityRepository;
-{%- endif %}
-use crate::repository::Sql{{Aggregate}}Repository;
 {%- if message_bus == "rabbitmq" %}
+
+use crate::inbox::SqlActivityRepository;
 use {{crate_name}}_persistence_model::{{Aggregate}}ActivityRepository as ActivityRepository;
 {%- endif %}
+
+// Repositories, one per aggregate.
+use crate::{{aggregate}}_repository::Sql{{Aggregate}}Repository;
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
 
 {%- unless migrations %}
@@ -137,6 +140,7 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         Box::new(Sql{{Aggregate}}Repository::new(&self.db))
     }
@@ -203,6 +207,7 @@ struct SqlUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for SqlUnitOfWork {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         Box::new(Sql{{Aggregate}}Repository::new(&self.transaction))
     }

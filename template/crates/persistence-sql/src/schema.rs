@@ -2,26 +2,29 @@
 //! without versioned migrations. Idempotent: every instance runs it at start.
 {% if message_bus == "rabbitmq" %}
 use sea_orm::sea_query::{Index, IndexCreateStatement, TableCreateStatement};
+{%- else %}
+use sea_orm::sea_query::TableCreateStatement;
 {%- endif %}
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Schema};
-{% if message_bus == "rabbitmq" %}
+
+use crate::entity;
+{%- if message_bus == "rabbitmq" %}
 use crate::entity::{activity, inbox_message, outbox_message};
 {%- endif %}
 use crate::error::from_db;
 
 use {{crate_name}}_persistence_model::Result;
 
-use crate::entity::{{aggregate}}::Entity;
-
 /// Creates missing tables (with their unique constraints); existing ones are
 /// left as they are, so changing a column later needs a migration.
 pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
     let backend = db.get_database_backend();
     let schema = Schema::new(backend);
-    let mut table = schema.create_table_from_entity(Entity);
-    table.if_not_exists();
-    db.execute(&table).await.map_err(from_db)?;
+    // Tables, one per aggregate.
+    let table = schema.create_table_from_entity(entity::{{aggregate}}::Entity);
+    create(db, table).await?;
 {%- if message_bus == "rabbitmq" %}
+
     // The relay's claim (pending messages, oldest first), and one event per
     // aggregate version: the indexes of the outbox's migration.
     let outbox = schema.create_table_from_entity(outbox_message::Entity);
@@ -58,6 +61,14 @@ pub async fn ensure_schema(db: &DatabaseConnection) -> Result<()> {
         .to_owned();
     create_with_indexes(db, activity, [per_version]).await?;
 {%- endif %}
+
+    Ok(())
+}
+
+/// Creates `table` unless it exists.
+async fn create(db: &DatabaseConnection, mut table: TableCreateStatement) -> Result<()> {
+    table.if_not_exists();
+    db.execute(&table).await.map_err(from_db)?;
     Ok(())
 }
 {%- if message_bus == "rabbitmq" %}
@@ -89,15 +100,20 @@ async fn create_with_indexes<const N: usize>(
 
 /// Succeeds when the tables exist and can be read.
 pub async fn check_schema(db: &DatabaseConnection) -> Result<()> {
-    let probe = Entity::find().limit(1);
-    probe.all(db).await.map_err(from_db)?;
+    // Tables, one per aggregate.
+    probe(db, entity::{{aggregate}}::Entity).await?;
 {%- if message_bus == "rabbitmq" %}
-    let outbox = outbox_message::Entity::find().limit(1);
-    outbox.all(db).await.map_err(from_db)?;
-    let inbox = inbox_message::Entity::find().limit(1);
-    inbox.all(db).await.map_err(from_db)?;
-    let activity = activity::Entity::find().limit(1);
-    activity.all(db).await.map_err(from_db)?;
+
+    probe(db, outbox_message::Entity).await?;
+    probe(db, inbox_message::Entity).await?;
+    probe(db, activity::Entity).await?;
 {%- endif %}
+
+    Ok(())
+}
+
+/// Reads at most one row of `table`.
+async fn probe<E: EntityTrait>(db: &DatabaseConnection, _table: E) -> Result<()> {
+    E::find().limit(1).all(db).await.map_err(from_db)?;
     Ok(())
 }

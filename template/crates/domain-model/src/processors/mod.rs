@@ -1,4 +1,4 @@
-//! Processors: the commands that change {{aggregates}}.
+//! Processors: the commands that change aggregates.
 //!
 //! Each one validates its input, loads what it needs inside one unit of work,
 //! lets the aggregate enforce its rules, saves, hands the aggregate's events to
@@ -6,18 +6,21 @@
 //! if its commit succeeds, so an event never describes a change that was
 //! rolled back.
 
+// Modules, one per aggregate.
 mod create_{{aggregate}};
 mod delete_{{aggregate}};
 mod update_{{aggregate}};
 
+// Tests, one per aggregate.
 #[cfg(test)]
-mod tests;
+mod {{aggregate}}_tests;
 
 use {{crate_name}}_entity_model::{AggregateRoot, Version};
 use {{crate_name}}_persistence_model::PersistenceError;
 
 use crate::DomainError;
 
+// Processors, one per aggregate.
 pub use create_{{aggregate}}::Create{{Aggregate}}Processor;
 pub use delete_{{aggregate}}::Delete{{Aggregate}}Processor;
 pub use update_{{aggregate}}::Update{{Aggregate}}Processor;
@@ -36,15 +39,11 @@ fn check_expected_version<A: AggregateRoot>(
     }
 }
 
-fn not_found(id: impl std::fmt::Display) -> DomainError {
-    DomainError::NotFound { id: id.to_string() }
-}
-
 /// Maps a failed save: the aggregate may have been deleted since it was read,
 /// which is the client's 404, not a server error.
-fn save_failed(id: impl std::fmt::Display) -> impl FnOnce(PersistenceError) -> DomainError {
+fn save_failed<A: AggregateRoot>(id: A::Id) -> impl FnOnce(PersistenceError) -> DomainError {
     move |err| match err {
-        PersistenceError::NotFound => not_found(id),
+        PersistenceError::NotFound => DomainError::not_found::<A>(id),
         other => other.into(),
     }
 }

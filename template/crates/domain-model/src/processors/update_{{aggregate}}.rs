@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::{check_expected_version, not_found, save_failed};
+use super::{check_expected_version, save_failed};
 use crate::{DomainError, Result};
 
 use {{crate_name}}_entity_model::Version;
@@ -36,7 +36,7 @@ impl Update{{Aggregate}}Processor {
         let changes = input.parse()?;
         let mut uow = self.store.begin().await?;
         let found = uow.{{aggregates}}().get_by_id(id).await?;
-        let mut aggregate = found.ok_or_else(|| not_found(id))?;
+        let mut aggregate = found.ok_or_else(|| DomainError::not_found::<{{Aggregate}}>(id))?;
         check_expected_version(&aggregate, expected_version)?;
         let renamed = changes.name != *aggregate.name();
         let name = {{Aggregate}}Specification::named(&changes.name);
@@ -45,7 +45,7 @@ impl Update{{Aggregate}}Processor {
         }
         aggregate.apply(changes, Utc::now())?;
         let saved = uow.{{aggregates}}().update(&aggregate).await;
-        let saved = saved.map_err(save_failed(id))?;
+        let saved = saved.map_err(save_failed::<{{Aggregate}}>(id))?;
         uow.record(aggregate.take_domain_events());
         uow.commit().await?;
         Ok(saved)

@@ -21,6 +21,6 @@ impl Get{{Aggregate}}Retriever {
     #[tracing::instrument(skip(self))]
     pub async fn retrieve(&self, id: {{Aggregate}}Id) -> Result<{{Aggregate}}> {
         let found = self.store.{{aggregates}}().get_by_id(id).await?;
-        found.ok_or_else(|| DomainError::NotFound { id: id.to_string() })
+        found.ok_or_else(|| DomainError::not_found::<{{Aggregate}}>(id))
     }
 }

@@ -10,15 +10,6 @@ use {{crate_name}}_entity_model::{{Aggregate}}Status;
 use {{crate_name}}_persistence_model::{{Aggregate}}SortKey;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
-/// The fields a list may be sorted by, as clients name them.
-pub const SORT_KEYS: [(&str, {{Aggregate}}SortKey); 5] = [
-    ("name", {{Aggregate}}SortKey::Name),
-    ("status", {{Aggregate}}SortKey::Status),
-    ("amount_cents", {{Aggregate}}SortKey::AmountCents),
-    ("created_at", {{Aggregate}}SortKey::CreatedAt),
-    ("updated_at", {{Aggregate}}SortKey::UpdatedAt),
-];
-
 /// Filters, sort and paging as a client sends them; checked by the retriever.
 ///
 /// Every number is bounded here, before it reaches arithmetic or a driver, and
@@ -42,6 +33,15 @@ pub struct List{{Aggregates}}Query {
 }
 
 impl List{{Aggregates}}Query {
+    /// The fields a list may be sorted by, as clients name them.
+    pub const SORT_KEYS: [(&str, SortKey); 5] = [
+        ("name", SortKey::Name),
+        ("status", SortKey::Status),
+        ("amount_cents", SortKey::AmountCents),
+        ("created_at", SortKey::CreatedAt),
+        ("updated_at", SortKey::UpdatedAt),
+    ];
+
     /// The requested page, or the first.
     pub fn page(&self) -> u64 {
         self.page.unwrap_or(1)
@@ -150,9 +150,9 @@ fn parse_sort(sort: &str) -> Result<Vec<(SortKey, SortDirection)>, FieldError> {
                 Some(name) => (name, SortDirection::Descending),
                 None => (key, SortDirection::Ascending),
             };
-            let found = SORT_KEYS.iter().find(|(known, _)| *known == name);
+            let found = Query::SORT_KEYS.iter().find(|(known, _)| *known == name);
             let Some((_, field)) = found else {
-                let allowed: Vec<_> = SORT_KEYS.iter().map(|(known, _)| *known).collect();
+                let allowed: Vec<_> = Query::SORT_KEYS.iter().map(|(known, _)| *known).collect();
                 let allowed = allowed.join(", ");
                 let message = format!("cannot sort by {name:?}; use one of: {allowed}");
                 return Err(FieldError::new("sort", message));

@@ -1,5 +1,6 @@
 //! Retrievers: the queries. They read outside any unit of work.
 
+// Modules, one per aggregate.
 mod get_{{aggregate}};
 mod list_{{aggregates}};
 {%- if message_bus == "rabbitmq" %}
@@ -7,13 +8,14 @@ mod list_{{aggregates}};
 mod list_{{aggregate}}_activity;
 {%- endif %}
 
+// Tests, one per aggregate.
 #[cfg(test)]
-mod tests;
+mod {{aggregate}}_tests;
 
+// Retrievers, one per aggregate.
 pub use get_{{aggregate}}::Get{{Aggregate}}Retriever;
 pub use list_{{aggregates}}::List{{Aggregates}}Query;
 pub use list_{{aggregates}}::List{{Aggregates}}Retriever;
-pub use list_{{aggregates}}::SORT_KEYS;
 {%- if message_bus == "rabbitmq" %}
 
 pub use list_{{aggregate}}_activity::List{{Aggregate}}ActivityRetriever;

@@ -8,8 +8,10 @@ mod inbox;
 mod outbox;
 {%- endif %}
 mod query;
-mod repository;
 mod table;
+
+// Repositories, one per aggregate.
+mod {{aggregate}}_repository;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -29,20 +31,23 @@ use crate::{Outbox, PersistenceError, check_consumer};
 use crate::{PendingEvents, Result, Store, UnitOfWork};
 
 use {{crate_name}}_entity_model::DomainEvent;
-
-use self::repository::InMemory{{Aggregate}}Repository;
 {%- if message_bus == "rabbitmq" %}
+
 use crate::{{Aggregate}}ActivityRepository as ActivityRepository;
 {%- endif %}
+
+// Repositories, one per aggregate.
+use self::{{aggregate}}_repository::InMemory{{Aggregate}}Repository;
 use crate::{{Aggregate}}Repository;
-use {{crate_name}}_entity_model::{{Aggregate}}State;
 
 /// Every table of the store; a new aggregate adds one here and one line to
 /// [`Tables::commit`].
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Tables {
-    {{aggregates}}: Table<{{Aggregate}}State>,
+    // Tables, one per aggregate.
+    {{aggregates}}: Table<{{crate_name}}_entity_model::{{Aggregate}}State>,
 {%- if message_bus == "rabbitmq" %}
+
     inbox: Inbox,
     {{aggregate}}_activity: ActivityTable,
 {%- endif %}
@@ -51,9 +56,11 @@ struct Tables {
 impl Tables {
     /// Merges what a unit of work changed since `snapshot` into `self`.
     fn commit(&mut self, snapshot: &Self, working: &Self) -> Result<()> {
+        // Tables, one per aggregate.
         let changed = (&snapshot.{{aggregates}}, &working.{{aggregates}});
         self.{{aggregates}}.commit(changed.0, changed.1)?;
 {%- if message_bus == "rabbitmq" %}
+
         // Another unit of work committed the same message first.
         let conflict = || PersistenceError::VersionConflict;
         let inbox = (&snapshot.inbox, &working.inbox);
@@ -64,6 +71,7 @@ impl Tables {
         let activity = &mut self.{{aggregate}}_activity;
         activity.commit(before, after, duplicate)?;
 {%- endif %}
+
         Ok(())
     }
 }
@@ -107,6 +115,7 @@ impl InMemoryStore {
 
 #[async_trait]
 impl Store for InMemoryStore {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         Box::new(InMemory{{Aggregate}}Repository::new(&self.committed))
     }
@@ -160,6 +169,7 @@ struct InMemoryUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for InMemoryUnitOfWork {
+    // Repositories, one per aggregate.
     fn {{aggregates}}(&self) -> Box<dyn {{Aggregate}}Repository + '_> {
         Box::new(InMemory{{Aggregate}}Repository::new(&self.working))
     }

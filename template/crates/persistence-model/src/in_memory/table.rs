@@ -5,9 +5,6 @@ use std::collections::BTreeMap;
 
 use crate::{PersistenceError, Result};
 
-use {{crate_name}}_entity_model::{{Aggregate}}Id;
-use {{crate_name}}_entity_model::{{Aggregate}}State;
-
 /// A stored state, as a table sees it.
 pub(super) trait Row: Clone + PartialEq + std::fmt::Debug {
     type Id: Ord + Copy + std::fmt::Debug;
@@ -16,18 +13,6 @@ pub(super) trait Row: Clone + PartialEq + std::fmt::Debug {
 
     /// The value a unique index covers (the name).
     fn unique_key(&self) -> &str;
-}
-
-impl Row for {{Aggregate}}State {
-    type Id = {{Aggregate}}Id;
-
-    fn id(&self) -> Self::Id {
-        self.id
-    }
-
-    fn unique_key(&self) -> &str {
-        self.name.as_str()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,9 @@
 mod data;
 mod signal;
 
+// Event data, one per aggregate.
+mod {{aggregate}}_data;
+
 use std::time::Duration;
 
 use async_trait::async_trait;

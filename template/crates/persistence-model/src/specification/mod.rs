@@ -138,8 +138,10 @@ impl<C, K> Not for Specification<C, K> {
     }
 }
 
+// Specifications, one per aggregate.
 mod {{aggregate}};
 
+// Specifications, one per aggregate.
 pub use {{aggregate}}::{{Aggregate}}Condition;
 pub use {{aggregate}}::{{Aggregate}}SortKey;
 pub use {{aggregate}}::{{Aggregate}}Specification;

@@ -18,35 +18,36 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::problem::PROBLEM_JSON;
 use super::{AppState, health, metrics};
 
-use super::{{aggregates}};
 {%- if message_bus == "rabbitmq" %}
 
 use super::{{aggregate}}_activity;
 {%- endif %}
 
+// Resources, one per aggregate.
+use super::{{aggregates}};
+
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "{{project-name}}", description = "The {{project-name}} service API."),
-    paths(
-        {{aggregates}}::create,
-        {{aggregates}}::get_one,
-        {{aggregates}}::list,
-        {{aggregates}}::update,
-        {{aggregates}}::delete,
-{%- if message_bus == "rabbitmq" %}
-        {{aggregate}}_activity::list_activity,
-{%- endif %}
-        health::live,
-        health::ready,
-        metrics::render,
-    ),
-    modifiers(&ErrorResponses),
-    tags((name = "{{aggregates}}", description = "The {{aggregate_title}} aggregate"))
+    paths(health::live, health::ready, metrics::render)
 )]
 pub struct ApiDoc;
 
+/// The whole document: the service's own operations and each resource's.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+{%- if message_bus == "rabbitmq" %}
+    document.merge({{aggregate}}_activity::Api::openapi());
+{%- endif %}
+    // Resources, one per aggregate.
+    document.merge({{aggregates}}::Api::openapi());
+
+    ErrorResponses.modify(&mut document);
+    document
+}
+
 pub fn routes() -> Router<AppState> {
-    let ui = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
+    let ui = SwaggerUi::new("/docs").url("/openapi.json", document());
     Router::new().merge(ui)
 }
 

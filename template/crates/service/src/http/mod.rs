@@ -8,11 +8,13 @@ mod number;
 mod problem;
 mod schema;
 
-mod {{aggregates}};
 {%- if message_bus == "rabbitmq" %}
 
 mod {{aggregate}}_activity;
 {%- endif %}
+
+// Resources, one per aggregate.
+mod {{aggregates}};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,8 +35,9 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServerSettings;
 use crate::readiness::{Readiness, ReadinessCheck};
 
-use {{crate_name}}_domain_model::processors as p;
+{%- if message_bus == "rabbitmq" %}
 use {{crate_name}}_domain_model::retrievers as r;
+{%- endif %}
 use {{crate_name}}_persistence_model::Store;
 
 pub use metrics::{RecorderError, recorder, upkeep};
@@ -53,14 +56,12 @@ pub struct Services {
     checks: Vec<Box<dyn ReadinessCheck>>,
     check_timeout: Duration,
     metrics: PrometheusHandle,
-    create: p::Create{{Aggregate}}Processor,
-    update: p::Update{{Aggregate}}Processor,
-    delete: p::Delete{{Aggregate}}Processor,
-    get: r::Get{{Aggregate}}Retriever,
-    list: r::List{{Aggregates}}Retriever,
 {%- if message_bus == "rabbitmq" %}
     activity: r::List{{Aggregate}}ActivityRetriever,
 {%- endif %}
+
+    // Use cases, one per aggregate.
+    {{aggregates}}: {{aggregates}}::UseCases,
 }
 
 /// What [`AppState::new`] needs besides the store.
@@ -76,16 +77,13 @@ pub struct Probes {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, probes: Probes, metrics: PrometheusHandle) -> Self {
         Self(Arc::new(Services {
-            create: p::Create{{Aggregate}}Processor::new(store.clone()),
-            update: p::Update{{Aggregate}}Processor::new(store.clone()),
-            delete: p::Delete{{Aggregate}}Processor::new(store.clone()),
-            get: r::Get{{Aggregate}}Retriever::new(store.clone()),
+            // Use cases, one per aggregate.
+            {{aggregates}}: {{aggregates}}::UseCases::new(&store),
 {%- if message_bus == "rabbitmq" %}
-            list: r::List{{Aggregates}}Retriever::new(store.clone()),
+
             activity: r::List{{Aggregate}}ActivityRetriever::new(store),
-{%- else %}
-            list: r::List{{Aggregates}}Retriever::new(store),
 {%- endif %}
+
             readiness: probes.readiness,
             checks: probes.checks,
             check_timeout: probes.check_timeout,
@@ -109,14 +107,16 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
     // Until startup has finished (the schema may not exist yet) the API
     // answers 503; probes, docs and metrics answer at once.
     let ready = middleware::from_fn_with_state(state.clone(), require_ready);
+    let mut api = Router::new();
+    // Routes, one per aggregate.
+    api = api.merge({{aggregates}}::routes());
 {%- if message_bus == "rabbitmq" %}
-    let api = {{aggregates}}::routes().merge({{aggregate}}_activity::routes());
-    let api = api.route_layer(ready);
-{%- else %}
-    let api = {{aggregates}}::routes().route_layer(ready);
+
+    api = api.merge({{aggregate}}_activity::routes());
 {%- endif %}
+
     let routes = Router::new()
-        .merge(api)
+        .merge(api.route_layer(ready))
         .merge(health::routes())
         .merge(docs::routes())
         .merge(metrics::routes());

@@ -9,7 +9,6 @@
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{Object, RefOr, Schema};
 
-use {{crate_name}}_domain_model::retrievers::SORT_KEYS;
 use {{crate_name}}_entity_model::{Amount, Description, Name};
 
 /// A string without NUL (which no backend stores alike), anchored so that it
@@ -69,9 +68,8 @@ pub fn name_filter(max_chars: usize) -> Object {
         .build()
 }
 
-/// `-created_at,name`: the known keys, comma-separated, `-` for descending.
-pub fn sort() -> Object {
-    let keys: Vec<&str> = SORT_KEYS.iter().map(|(key, _)| *key).collect();
+/// `-created_at,name`: the known `keys`, comma-separated, `-` for descending.
+pub fn sort(keys: &[&str]) -> Object {
     let key = format!("-?({})", keys.join("|"));
     let description = format!(
         "Comma-separated fields, `-` for descending, e.g. `-created_at,name`. Fields: {}.",

@@ -12,15 +12,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::Object;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{IfMatch, Json, Path, Query, etag};
 use super::{ApiError, AppState, Problem, number, schema};
 
+use std::sync::Arc;
+
 use {{crate_name}}_domain_model::List{{Aggregates}}Query;
+use {{crate_name}}_domain_model::processors as p;
 use {{crate_name}}_domain_model::retrievers as r;
 use {{crate_name}}_entity_model::AggregateRoot;
+use {{crate_name}}_persistence_model::Store;
 
 use {{crate_name}}_domain_model::{{Aggregate}}Input;
 use {{crate_name}}_entity_model::{{Aggregate}};
@@ -28,6 +32,36 @@ use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
 
 const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
+
+/// The use cases the handlers of this resource call.
+#[derive(Debug)]
+pub struct UseCases {
+    create: p::Create{{Aggregate}}Processor,
+    update: p::Update{{Aggregate}}Processor,
+    delete: p::Delete{{Aggregate}}Processor,
+    get: r::Get{{Aggregate}}Retriever,
+    list: r::List{{Aggregates}}Retriever,
+}
+
+impl UseCases {
+    pub fn new(store: &Arc<dyn Store>) -> Self {
+        Self {
+            create: p::Create{{Aggregate}}Processor::new(store.clone()),
+            update: p::Update{{Aggregate}}Processor::new(store.clone()),
+            delete: p::Delete{{Aggregate}}Processor::new(store.clone()),
+            get: r::Get{{Aggregate}}Retriever::new(store.clone()),
+            list: r::List{{Aggregates}}Retriever::new(store.clone()),
+        }
+    }
+}
+
+/// The resource's part of the API document; `docs` merges it.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    paths(create, get_one, list, update, delete),
+    tags((name = "{{aggregates}}", description = "The {{aggregate_title}} aggregate"))
+)]
+pub struct Api;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -142,7 +176,7 @@ pub struct ListParams {
     #[serde(default, deserialize_with = "number::query")]
     #[param(schema_with = schema::amount_filter)]
     pub max_amount_cents: Option<i64>,
-    #[param(schema_with = schema::sort)]
+    #[param(schema_with = sort)]
     pub sort: Option<String>,
     #[serde(default, deserialize_with = "number::query")]
     #[param(schema_with = page)]
@@ -164,6 +198,10 @@ fn status_filter() -> Object {
 
 fn name_filter() -> Object {
     schema::name_filter(Retriever::MAX_FILTER_CHARS)
+}
+
+fn sort() -> Object {
+    schema::sort(&List{{Aggregates}}Query::SORT_KEYS.map(|(key, _)| key))
 }
 
 pub(super) fn page() -> Object {
@@ -210,7 +248,8 @@ pub async fn create(
         amount_cents: request.amount_cents,
         status: None,
     };
-    let created = state.create.process(input).await?;
+    let create = &state.{{aggregates}}.create;
+    let created = create.process(input).await?;
     let mut response = with_etag(StatusCode::CREATED, &created);
     // A hyphenated UUID is always a valid header value.
     let location = format!("{COLLECTION}/{}", created.id());
@@ -232,7 +271,8 @@ pub async fn get_one(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let id = {{Aggregate}}Id::from_uuid(id);
-    let found = state.get.retrieve(id).await?;
+    let get = &state.{{aggregates}}.get;
+    let found = get.retrieve(id).await?;
     Ok(with_etag(StatusCode::OK, &found))
 }
 
@@ -255,7 +295,8 @@ pub async fn list(
         page: params.page,
         page_size: params.page_size,
     };
-    let found = state.list.retrieve(&query).await?;
+    let list = &state.{{aggregates}}.list;
+    let found = list.retrieve(&query).await?;
     let items = found.items.iter().map({{Aggregate}}Response::from);
     Ok(axum::Json({{Aggregate}}Page {
         items: items.collect(),
@@ -291,7 +332,8 @@ pub async fn update(
         status: Some(request.status.into()),
     };
     let id = {{Aggregate}}Id::from_uuid(id);
-    let updated = state.update.process(id, expected, input).await?;
+    let update = &state.{{aggregates}}.update;
+    let updated = update.process(id, expected, input).await?;
     Ok(with_etag(StatusCode::OK, &updated))
 }
 
@@ -309,6 +351,7 @@ pub async fn delete(
     IfMatch(expected): IfMatch,
 ) -> Result<StatusCode, ApiError> {
     let id = {{Aggregate}}Id::from_uuid(id);
-    state.delete.process(id, expected).await?;
+    let delete = &state.{{aggregates}}.delete;
+    delete.process(id, expected).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Path, Query};
@@ -26,6 +26,11 @@ pub fn routes() -> Router<AppState> {
     let path = "/api/v1/{{aggregate_route}}/{id}/activity";
     Router::new().route(path, get(list_activity))
 }
+
+/// The feed's part of the API document; `docs` merges it.
+#[derive(Debug, OpenApi)]
+#[openapi(paths(list_activity))]
+pub struct Api;
 
 /// One event of the {{aggregate_title}}, as the subscriber recorded it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

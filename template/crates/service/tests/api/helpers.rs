@@ -277,22 +277,52 @@ impl TestApp {
         self.request(Method::GET, uri, None).await
     }
 
+{%- if message_bus == "rabbitmq" or database != "sqlite" %}
+
+    /// Creates {{an_aggregate}}: the first aggregate is the resource the tests of
+    /// the service's own behaviour use.
     pub async fn create(&self, json: &Value) -> TestResponse {
-        self.request(Method::POST, COLLECTION, Some(json)).await
+        self.create_at(COLLECTION, json).await
+    }
+{%- endif %}
+
+    pub async fn create_at(&self, collection: &str, json: &Value) -> TestResponse {
+        self.request(Method::POST, collection, Some(json)).await
     }
 
-    /// Creates one and returns its body, asserting success.
+{%- if message_bus == "rabbitmq" or database != "sqlite" %}
+
+    /// Creates one {{aggregate_title}} and returns its body, asserting success.
     pub async fn create_ok(&self, name: &str, amount_cents: i64) -> Value {
+        self.create_ok_at(COLLECTION, name, amount_cents).await
+    }
+{%- endif %}
+
+    /// Creates one in `collection` and returns its body, asserting success.
+    pub async fn create_ok_at(&self, collection: &str, name: &str, amount_cents: i64) -> Value {
         let json = serde_json::json!({ "name": name, "amount_cents": amount_cents });
-        let response = self.create(&json).await;
+        let response = self.create_at(collection, &json).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         response.body
     }
 
+{%- if message_bus == "rabbitmq" or database == "mongodb" %}
+
     pub async fn put(&self, id: &str, json: &Value, if_match: Option<&str>) -> TestResponse {
+        self.put_at(COLLECTION, id, json, if_match).await
+    }
+{%- endif %}
+
+    pub async fn put_at(
+        &self,
+        collection: &str,
+        id: &str,
+        json: &Value,
+        if_match: Option<&str>,
+    ) -> TestResponse {
         let mut builder = Request::builder()
             .method(Method::PUT)
-            .uri(format!("{COLLECTION}/{id}"))
+            .uri(format!("{collection}/{id}"))
             .header(header::CONTENT_TYPE, "application/json");
         if let Some(tag) = if_match {
             builder = builder.header(header::IF_MATCH, tag);

@@ -21,4 +21,5 @@ mod startup;
 mod transactions_off;
 {%- endif %}
 
+// Resources, one per aggregate.
 mod {{aggregates}};

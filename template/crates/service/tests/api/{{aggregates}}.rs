@@ -3,13 +3,15 @@
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::{COLLECTION, TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
+
+const COLLECTION: &str = "/api/v1/{{aggregate_route}}";
 
 #[tokio::test]
 async fn create_returns_201_with_location_and_etag() {
     let app = spawn_app().await;
     let body = json!({ "name": "Desk", "description": "oak", "amount_cents": 1250 });
-    let response = app.create(&body).await;
+    let response = app.create_at(COLLECTION, &body).await;
     assert_eq!(response.status, StatusCode::CREATED);
     let id = response.body["id"].as_str().unwrap().to_owned();
     let location = format!("{COLLECTION}/{id}");
@@ -28,7 +30,7 @@ async fn create_returns_201_with_location_and_etag() {
 async fn create_with_invalid_fields_is_422_per_field() {
     let app = spawn_app().await;
     let body = json!({ "name": "  ", "amount_cents": -1 });
-    let response = app.create(&body).await;
+    let response = app.create_at(COLLECTION, &body).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<_> = response.body["errors"]
         .as_array()
@@ -44,9 +46,9 @@ async fn create_with_invalid_fields_is_422_per_field() {
 #[tokio::test]
 async fn create_with_a_taken_name_is_409() {
     let app = spawn_app().await;
-    app.create_ok("Desk", 1).await;
+    app.create_ok_at(COLLECTION, "Desk", 1).await;
     let response = app
-        .create(&json!({ "name": "Desk", "amount_cents": 2 }))
+        .create_at(COLLECTION, &json!({ "name": "Desk", "amount_cents": 2 }))
         .await;
     response.assert_problem(StatusCode::CONFLICT);
 }
@@ -65,40 +67,43 @@ async fn get_unknown_is_404_and_bad_id_is_400() {
 #[tokio::test]
 async fn update_honours_if_match() {
     let app = spawn_app().await;
-    let created = app.create_ok("Desk", 100).await;
+    let created = app.create_ok_at(COLLECTION, "Desk", 100).await;
     let id = created["id"].as_str().unwrap();
     let body = json!({ "name": "Table", "status": "active", "amount_cents": 200 });
 
-    let stale = app.put(id, &body, Some("\"7\"")).await;
+    let stale = app.put_at(COLLECTION, id, &body, Some("\"7\"")).await;
     stale.assert_problem(StatusCode::PRECONDITION_FAILED);
 
-    let updated = app.put(id, &body, Some("\"1\"")).await;
+    let updated = app.put_at(COLLECTION, id, &body, Some("\"1\"")).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
     assert_eq!(updated.header(header::ETAG), "\"2\"");
     assert_eq!(updated.body["name"], "Table");
     assert_eq!(updated.body["status"], "active");
 
-    let garbage = app.put(id, &body, Some("seven")).await;
+    let garbage = app.put_at(COLLECTION, id, &body, Some("seven")).await;
     garbage.assert_problem(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn update_breaking_a_rule_is_409_and_bad_fields_422() {
     let app = spawn_app().await;
-    let created = app.create_ok("Desk", 100).await;
+    let created = app.create_ok_at(COLLECTION, "Desk", 100).await;
     let id = created["id"].as_str().unwrap();
     let active = json!({ "name": "Desk", "status": "active", "amount_cents": 1 });
-    assert_eq!(app.put(id, &active, None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.put_at(COLLECTION, id, &active, None).await.status,
+        StatusCode::OK
+    );
     let back = json!({ "name": "Desk", "status": "draft", "amount_cents": 1 });
-    app.put(id, &back, None)
+    app.put_at(COLLECTION, id, &back, None)
         .await
         .assert_problem(StatusCode::CONFLICT);
     let unknown_status = json!({ "name": "Desk", "status": "shipped", "amount_cents": 1 });
-    let response = app.put(id, &unknown_status, None).await;
+    let response = app.put_at(COLLECTION, id, &unknown_status, None).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let missing = format!("{COLLECTION}/0190a5d2-7f3e-7c4a-9b1e-2d3f4a5b6c7d");
     let path = missing.rsplit('/').next().unwrap();
-    app.put(path, &active, None)
+    app.put_at(COLLECTION, path, &active, None)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
 }
@@ -113,7 +118,7 @@ async fn concurrent_writers_never_lose_an_update() {
 /// one version step, so no write is ever lost.
 pub async fn no_update_is_lost(app: TestApp) {
     const WRITERS: i64 = 50;
-    let created = app.create_ok("Desk", 100).await;
+    let created = app.create_ok_at(COLLECTION, "Desk", 100).await;
     let uri = format!("{COLLECTION}/{}", created["id"].as_str().unwrap());
     let writers: Vec<_> = (0..WRITERS)
         .map(|n| {
@@ -124,7 +129,7 @@ pub async fn no_update_is_lost(app: TestApp) {
                 let tag = read.header(header::ETAG).to_owned();
                 let body = json!({ "name": "Desk", "status": "draft", "amount_cents": n });
                 let id = uri.rsplit('/').next().unwrap().to_owned();
-                app.put(&id, &body, Some(&tag)).await
+                app.put_at(COLLECTION, &id, &body, Some(&tag)).await
             })
         })
         .collect();
@@ -151,7 +156,7 @@ pub async fn no_update_is_lost(app: TestApp) {
 #[tokio::test]
 async fn delete_is_204_then_404() {
     let app = spawn_app().await;
-    let created = app.create_ok("Desk", 100).await;
+    let created = app.create_ok_at(COLLECTION, "Desk", 100).await;
     let uri = format!("{COLLECTION}/{}", created["id"].as_str().unwrap());
     let deleted = app.request(Method::DELETE, &uri, None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
@@ -169,7 +174,7 @@ async fn list_filters_sorts_and_pages() {
         ("cherry", 500),
         ("date", 50),
     ] {
-        app.create_ok(name, cents).await;
+        app.create_ok_at(COLLECTION, name, cents).await;
     }
     let page = app
         .get(&format!(
@@ -199,7 +204,7 @@ async fn list_filters_sorts_and_pages() {
 #[tokio::test]
 async fn list_rejects_bad_parameters_and_treats_operators_as_data() {
     let app = spawn_app().await;
-    app.create_ok("apple", 1).await;
+    app.create_ok_at(COLLECTION, "apple", 1).await;
     let too_big = app.get(&format!("{COLLECTION}?page_size=1000")).await;
     too_big.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let bad_sort = app.get(&format!("{COLLECTION}?sort=password")).await;
@@ -231,8 +236,8 @@ async fn list_rejects_bad_parameters_and_treats_operators_as_data() {
 #[tokio::test]
 async fn query_operators_and_patterns_in_filters_are_only_data() {
     let app = spawn_app().await;
-    app.create_ok("apple", 1).await;
-    app.create_ok("banana", 2).await;
+    app.create_ok_at(COLLECTION, "apple", 1).await;
+    app.create_ok_at(COLLECTION, "banana", 2).await;
     // Each would match every row if it reached the database as an operator,
     // a regular expression or a wildcard; as data it matches none.
     let attempts = [

@@ -1,19 +1,27 @@
+//! The {{aggregate_title}} repository on MongoDB.
+
 use async_trait::async_trait;
 use mongodb::bson::{Document, doc};
 use mongodb::{ClientSession, Collection, Database};
 use tokio::sync::Mutex;
 
-use crate::document::{to_aggregate, to_document, uuid};
+use crate::document::uuid;
+use crate::query::{self, Translation, escape_regex};
 use crate::session::{find_all, run};
-use crate::{COLLECTION, query};
 
 use {{crate_name}}_entity_model::AggregateRoot;
 use {{crate_name}}_persistence_model::{PersistenceError, Result};
 
+use crate::{{aggregate}}_document::{to_aggregate, to_document};
 use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
+use {{crate_name}}_persistence_model::{{Aggregate}}Condition as Condition;
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}SortKey as SortKey;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
+
+/// The collection holding the {{aggregates}}.
+const COLLECTION: &str = "{{aggregates}}";
 
 /// The MongoDB repository: outside any unit of work, or borrowing a unit of
 /// work's session so that its operations join that session's transaction.
@@ -89,16 +97,83 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
 
     #[tracing::instrument(skip(self))]
     async fn find(&self, spec: &{{Aggregate}}Specification) -> Result<Vec<{{Aggregate}}>> {
-        let filter = query::filter(spec);
-        let options = query::find_options(spec);
+        let filter = query::filter::<Self>(spec);
+        let options = query::find_options::<Self>(spec);
         let session = self.session;
         find_all(&self.collection, filter, options, session, to_aggregate).await
     }
 
     #[tracing::instrument(skip(self))]
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
-        let filter = query::filter(spec);
+        let filter = query::filter::<Self>(spec);
         let count = self.collection.count_documents(filter.clone());
         run!(self.session, count)
+    }
+}
+
+impl Translation for Mongo{{Aggregate}}Repository<'_> {
+    type Condition = Condition;
+    type SortKey = SortKey;
+
+    fn translate(condition: &Condition) -> Document {
+        match condition {
+            Condition::Status(status) => doc! { "status": { "$eq": status.as_str() } },
+            Condition::Name(name) => doc! { "name": { "$eq": name.as_str() } },
+            Condition::NameContains(text) => {
+                let pattern = escape_regex(text);
+                doc! { "name": { "$regex": pattern, "$options": "i" } }
+            }
+            Condition::AmountBetween { min, max } => {
+                doc! { "amount_cents": { "$gte": min.cents(), "$lte": max.cents() } }
+            }
+        }
+    }
+
+    fn key(key: SortKey) -> &'static str {
+        match key {
+            SortKey::Name => "name",
+            SortKey::Status => "status",
+            SortKey::AmountCents => "amount_cents",
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use {{crate_name}}_entity_model::Name;
+    use {{crate_name}}_persistence_model::SortDirection;
+
+    type Repository = Mongo{{Aggregate}}Repository<'static>;
+    type Spec = {{Aggregate}}Specification;
+
+    fn filter(spec: &Spec) -> Document {
+        query::filter::<Repository>(spec)
+    }
+
+    #[test]
+    fn operators_in_values_stay_data() {
+        let name = Name::parse("{\"$ne\": null}").unwrap();
+        let filter = filter(&Spec::named(&name));
+        let expected = doc! { "name": { "$eq": "{\"$ne\": null}" } };
+        assert_eq!(filter, expected);
+    }
+
+    #[test]
+    fn regex_metacharacters_are_escaped() {
+        assert_eq!(escape_regex("a.b*(c)"), "a\\.b\\*\\(c\\)");
+        let spec = Spec::name_contains(".*");
+        let expected = doc! { "name": { "$regex": "\\.\\*", "$options": "i" } };
+        assert_eq!(filter(&spec), expected);
+    }
+
+    #[test]
+    fn sort_ends_with_the_id() {
+        let spec = Spec::all().sorted_by(SortKey::Name, SortDirection::Descending);
+        let options = query::find_options::<Repository>(&spec);
+        assert_eq!(options.sort, Some(doc! { "name": -1, "_id": 1 }));
     }
 }

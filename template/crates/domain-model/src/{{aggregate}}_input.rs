@@ -1,7 +1,8 @@
-//! Validated input of the processors.
+//! What clients send to change {{an_aggregate}}, validated for the processors.
 
+use crate::error::on;
 use crate::{DomainError, FieldError};
-use {{crate_name}}_entity_model::{Amount, Description, Name, ValueError};
+use {{crate_name}}_entity_model::{Amount, Description, Name};
 
 use {{crate_name}}_entity_model::{{Aggregate}}Changes;
 use {{crate_name}}_entity_model::{{Aggregate}}Status;
@@ -40,11 +41,6 @@ impl {{Aggregate}}Input {
             }
         }
     }
-}
-
-/// The error of a value object, reported on `field`.
-fn on(field: &'static str) -> impl Fn(ValueError) -> FieldError {
-    move |err| FieldError::new(field, err.to_string())
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
+//! The {{aggregate_title}} repository on SeaORM.
+
 use std::sync::OnceLock;
 
 use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, DatabaseExecutor, DbBackend};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Statement};
 use uuid::Uuid;
 
-use crate::{error::from_db, query};
+use crate::error::from_db;
+use crate::query::{self, Translation, escape_like};
 
 use {{crate_name}}_entity_model::AggregateRoot;
 use {{crate_name}}_persistence_model::{PersistenceError, Result};
@@ -15,7 +19,9 @@ use {{crate_name}}_entity_model::{{Aggregate}};
 use {{crate_name}}_entity_model::{{Aggregate}}Id;
 use {{crate_name}}_entity_model::{{Aggregate}}Record;
 use {{crate_name}}_entity_model::{{Aggregate}}State;
+use {{crate_name}}_persistence_model::{{Aggregate}}Condition as Condition;
 use {{crate_name}}_persistence_model::{{Aggregate}}Repository;
+use {{crate_name}}_persistence_model::{{Aggregate}}SortKey as SortKey;
 use {{crate_name}}_persistence_model::{{Aggregate}}Specification;
 
 /// The SeaORM repository, borrowing the pool for reads or a unit of work's
@@ -101,7 +107,7 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
 
     #[tracing::instrument(skip(self))]
     async fn find(&self, spec: &{{Aggregate}}Specification) -> Result<Vec<{{Aggregate}}>> {
-        let select = query::select(spec);
+        let select = query::select::<Self>(spec);
         let models = select.all(&self.conn).await.map_err(from_db)?;
         models.into_iter().map(to_aggregate).collect()
     }
@@ -110,10 +116,45 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
         // Sort and paging do not change a total: count over the filter only.
         Entity::find()
-            .filter(query::condition(spec))
+            .filter(query::condition::<Self>(spec))
             .count(&self.conn)
             .await
             .map_err(from_db)
+    }
+}
+
+impl Translation for Sql{{Aggregate}}Repository<'_> {
+    type Entity = Entity;
+    type Condition = Condition;
+    type SortKey = SortKey;
+
+    fn expr(condition: &Condition) -> SimpleExpr {
+        match condition {
+            Condition::Status(status) => Column::Status.eq(status.as_str()),
+            Condition::Name(name) => Column::Name.eq(name.as_str()),
+            Condition::NameContains(text) => {
+                let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+                let lowered = Expr::expr(Func::lower(Expr::col(Column::Name)));
+                lowered.like(LikeExpr::new(pattern).escape('\\'))
+            }
+            Condition::AmountBetween { min, max } => {
+                Column::AmountCents.between(min.cents(), max.cents())
+            }
+        }
+    }
+
+    fn column(key: SortKey) -> Column {
+        match key {
+            SortKey::Name => Column::Name,
+            SortKey::Status => Column::Status,
+            SortKey::AmountCents => Column::AmountCents,
+            SortKey::CreatedAt => Column::CreatedAt,
+            SortKey::UpdatedAt => Column::UpdatedAt,
+        }
+    }
+
+    fn id_column() -> Column {
+        Column::Id
     }
 }
 
