@@ -2,10 +2,11 @@
 //!
 //! Run from anywhere in the repository (the alias lives in `.cargo/config.toml`):
 //! `cargo xtask new <name>`, `cargo xtask services`, `cargo xtask matrix`,
-//! `cargo xtask names`, `cargo xtask cli-check`, `cargo xtask crash`, `cargo xtask bench`.
+//! `cargo xtask add-aggregate`, `cargo xtask names`, `cargo xtask cli-check`, `cargo xtask crash`, `cargo xtask bench`.
 //! Argument parsing is hand-written to keep the harness's dependency graph (and so its
 //! first build in CI) small.
 
+mod add_aggregate;
 mod amqp;
 mod bench;
 mod cli_check;
@@ -37,6 +38,15 @@ commands:
         (default DIR: <repo>/generated, ignored by git). Options not given take the
         template's defaults. --no-fmt skips cargo-generate's rustfmt pass. --from
         generates from another copy of this repository (cli-check uses a snapshot).
+  add-aggregate <name> --into DIR [--no-fmt]
+        Add an aggregate named <name> (snake_case, singular, checked like the generation
+        option) to the service generated in DIR: its entity model, processors, retrievers,
+        repository and specification on the service's backend and in memory, migrations
+        (dated after the service's newest) or schema, routes, OpenAPI entries and tests,
+        rendered from this template with the options DIR's Cargo.toml records, plus one
+        entry at each place a shared file marks `one per aggregate`. Refuses, changing
+        nothing, a name in use, a directory this template did not generate, and a service
+        whose marked places were edited away. Runs `cargo fmt --all` in DIR unless --no-fmt.
   services
         Make PostgreSQL, MariaDB, RabbitMQ and a MongoDB-compatible server reachable
         (start what is installed, install what is missing) and print their URLs as
@@ -121,6 +131,28 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
             let (request, repo) = parse_new(rest)?;
             let path = generate::generate_from_repo(&repo, &request)?;
             println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        "add-aggregate" => {
+            let request = parse_add_aggregate(rest)?;
+            let summary = add_aggregate::run(&paths::repo_root(), &request)?;
+            println!("added `{}` to {}", request.name, request.service.display());
+            for path in &summary.added {
+                println!("  new      {}", path.display());
+            }
+            for (path, lines) in &summary.changed {
+                println!("  +{lines:<4}   {}", path.display());
+            }
+            if summary.rewritten.is_empty() {
+                println!("every line the service had is kept: the change is additions only");
+            } else {
+                for path in &summary.rewritten {
+                    println!(
+                        "warning: `cargo fmt` also reformatted lines of the service's own in {}",
+                        path.display()
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         "services" => {
@@ -216,6 +248,36 @@ fn split_flag(arg: &str) -> (&str, Option<&str>) {
         Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
         _ => (arg, None),
     }
+}
+
+fn parse_add_aggregate(args: &[String]) -> Result<add_aggregate::Request> {
+    let mut name = None;
+    let mut service = None;
+    let mut format = true;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--into" => service = Some(PathBuf::from(option_value(flag, inline, &mut iter)?)),
+            "--no-fmt" => format = false,
+            _ if flag.starts_with('-') => {
+                bail!("unknown option `{arg}` for `add-aggregate`\n\n{USAGE}")
+            }
+            _ => {
+                if let Some(previous) = &name {
+                    bail!(
+                        "`add-aggregate` takes one name, got `{previous}` and `{arg}`\n\n{USAGE}"
+                    );
+                }
+                name = Some(arg.clone());
+            }
+        }
+    }
+    Ok(add_aggregate::Request {
+        name: name.with_context(|| format!("`add-aggregate` needs a name\n\n{USAGE}"))?,
+        service: service.with_context(|| format!("`add-aggregate` needs --into DIR\n\n{USAGE}"))?,
+        format,
+    })
 }
 
 /// The request, and the template repository to generate from.
