@@ -23,11 +23,22 @@ const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// The prefix of environment variables that override settings.
 const ENV_PREFIX: &str = "APP__";
-{%- if message_bus == "rabbitmq" %}
 
-/// The setting the conventional `AMQP_URL` variable sets.
-const AMQP_URL_KEY: &str = "rabbitmq.url";
+/// The conventional variables that platforms and tools set, and the setting
+/// each one sets. They override the files; `APP__…` variables override them
+/// (and a later one here overrides an earlier one for the same key).
+pub const CONVENTIONAL_VARIABLES: &[(&str, &str)] = &[
+    // Set by platforms (Heroku, Cloud Run, Knative) to the port to serve on.
+    ("PORT", "server.port"),
+    // Read by sqlx, SeaORM's CLI and most hosting platforms.
+    ("DATABASE_URL", "database.url"),
+{%- if database == "mongodb" %}
+    ("MONGODB_URL", "database.url"),
 {%- endif %}
+{%- if message_bus == "rabbitmq" %}
+    ("AMQP_URL", "rabbitmq.url"),
+{%- endif %}
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +69,13 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// Larger bodies are answered 413.
     pub body_limit_bytes: usize,
+    /// API requests beyond this many at once are answered 503 at once.
+    pub max_concurrent_requests: usize,
+    /// After SIGTERM, how long in-flight requests may take to finish.
+    pub shutdown_timeout_secs: u64,
+    /// Origins (`https://app.example.com`) browsers may call the API from;
+    /// `*` for any. Empty: no CORS.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,11 +223,12 @@ impl Settings {
         let environment = std::env::var("APP_ENVIRONMENT").unwrap_or_else(|_| "local".into());
         let figment = Figment::from(BuiltIn)
             .merge(Toml::file(dir.join("default.toml")))
-            .merge(Toml::file(dir.join(format!("{environment}.toml"))))
-{%- if message_bus == "rabbitmq" %}
-            // The conventional variable, below the service's own prefix.
-            .merge(Env::raw().only(&["AMQP_URL"]).map(|_| AMQP_URL_KEY.into()))
-{%- endif %}
+            .merge(Toml::file(dir.join(format!("{environment}.toml"))));
+        let figment = CONVENTIONAL_VARIABLES
+            .iter()
+            .fold(figment, |figment, &(variable, key)| {
+                figment.merge(Conventional { variable, key })
+            })
             .merge(Env::prefixed(ENV_PREFIX).split("__"));
         Self::from_figment(figment)
     }
@@ -240,6 +259,11 @@ impl Settings {
         let timeout = server.request_timeout_secs;
         self.in_range("server.request_timeout_secs", timeout, 1..=3600)?;
         self.in_range("server.body_limit_bytes", body_limit, 1024..=1 << 30)?;
+        let concurrent = u64::try_from(server.max_concurrent_requests).unwrap_or(u64::MAX);
+        self.in_range("server.max_concurrent_requests", concurrent, 1..=1_000_000)?;
+        let shutdown = server.shutdown_timeout_secs;
+        self.in_range("server.shutdown_timeout_secs", shutdown, 1..=3600)?;
+        self.check_origins()?;
         let connections = u64::from(database.max_connections);
         self.in_range("database.max_connections", connections, 1..=1000)?;
         let acquire = database.acquire_timeout_ms;
@@ -302,6 +326,31 @@ impl Settings {
     }
 {%- endif %}
 
+    /// Each origin is `*` or a scheme and host (and port), as browsers send
+    /// it in `Origin`: nothing after the host, not even a `/`.
+    fn check_origins(&self) -> Result<(), ConfigError> {
+        let key = "server.cors_allowed_origins";
+        for origin in &self.server.cors_allowed_origins {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let valid = origin == "*"
+                || host.is_some_and(|host| {
+                    let allowed = |c: char| c.is_ascii_alphanumeric() || "-.:[]".contains(c);
+                    !host.is_empty() && host.chars().all(allowed)
+                });
+            if !valid {
+                let origin_of = self.origin(key);
+                let message = format!(
+                    "{key}: {origin:?} is not an origin like \"https://app.example.com\" \
+                     (no path, no trailing slash) or \"*\" ({origin_of})"
+                );
+                return Err(ConfigError(message));
+            }
+        }
+        Ok(())
+    }
+
     fn in_range(&self, key: &str, value: u64, range: Range) -> Result<(), ConfigError> {
         if range.contains(&value) {
             return Ok(());
@@ -316,6 +365,10 @@ impl Settings {
 impl ServerSettings {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
     }
 }
 
@@ -350,6 +403,31 @@ impl Provider for BuiltIn {
     }
 }
 
+/// One conventional variable (`PORT`) setting one key (`server.port`), named
+/// as itself in error messages.
+struct Conventional {
+    variable: &'static str,
+    key: &'static str,
+}
+
+impl Provider for Conventional {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(format!("{CONVENTIONAL_NAME}{}", self.variable))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let key = self.key;
+        Env::raw()
+            .only(&[self.variable])
+            .map(move |_| key.into())
+            .data()
+    }
+}
+
+/// How [`Conventional`] layers are named (figment's own is "`APP__`
+/// environment variable(s)").
+const CONVENTIONAL_NAME: &str = "environment variable ";
+
 /// The merged layers, kept to say where a value came from.
 #[derive(Clone, Default)]
 struct Origins(Option<Figment>);
@@ -373,6 +451,7 @@ impl Origins {
 fn origin<S: AsRef<str>>(metadata: &Metadata, path: &[S]) -> String {
     match &metadata.source {
         Some(Source::File(file)) => format!("in file {}", display_path(file)),
+        _ if metadata.name.starts_with(CONVENTIONAL_NAME) => format!("from {}", metadata.name),
         _ if metadata.name.contains("environment") => {
             let keys: Vec<String> = path.iter().map(|k| k.as_ref().to_uppercase()).collect();
             format!("from environment variable {ENV_PREFIX}{}", keys.join("__"))
@@ -455,6 +534,40 @@ mod tests {
 
     #[allow(clippy::result_large_err)]
     #[test]
+    fn conventional_variables_override_files_and_yield_to_app_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file("config/default.toml", "[server]\nport = 9000\n")?;
+            jail.set_env("PORT", "7000");
+            jail.set_env("DATABASE_URL", "{{database}}://from-database-url");
+            let settings = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(settings.server.port, 7000);
+            let origin = settings.origin("server.port");
+            assert_eq!(origin, "from environment variable PORT");
+            let url = settings.database.url.expose();
+            assert_eq!(url, "{{database}}://from-database-url");
+{%- if database == "mongodb" %}
+
+            jail.set_env("MONGODB_URL", "mongodb://from-mongodb-url");
+            let settings = Settings::load().map_err(|e| e.to_string())?;
+            let url = settings.database.url.expose();
+            assert_eq!(url, "mongodb://from-mongodb-url", "the specific one wins");
+{%- endif %}
+
+            jail.set_env("PORT", "eighty");
+            let message = Settings::load().expect_err("not a port").to_string();
+            assert!(message.contains("server.port"), "{message}");
+            assert!(message.contains("environment variable PORT"), "{message}");
+
+            jail.set_env("APP__SERVER__PORT", "6000");
+            let settings = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(settings.server.port, 6000, "APP__ variables win");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
     fn mistakes_name_the_key_and_where_it_came_from() {
         figment::Jail::expect_with(|jail| {
             jail.create_dir("config")?;
@@ -471,6 +584,16 @@ mod tests {
             assert!(message.contains("APP__SERVER__PORT"), "{message}");
 
             jail.set_env("APP__SERVER__PORT", "8080");
+            let origins = r#"["https://app.example.com/"]"#;
+            jail.set_env("APP__SERVER__CORS_ALLOWED_ORIGINS", origins);
+            let message = Settings::load().expect_err("a path").to_string();
+            assert!(message.contains("server.cors_allowed_origins"), "{message}");
+            assert!(message.contains("no trailing slash"), "{message}");
+            let origins = r#"["https://app.example.com:8443", "*"]"#;
+            jail.set_env("APP__SERVER__CORS_ALLOWED_ORIGINS", origins);
+            let settings = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(settings.server.cors_allowed_origins.len(), 2);
+
             jail.set_env("APP__SERVER__REQUEST_TIMEOUT_SECS", "0");
             let message = Settings::load().expect_err("out of range").to_string();
             let (key, variable) = ("timeout_secs = 0", "APP__SERVER__REQUEST_TIMEOUT_SECS");

@@ -7,6 +7,8 @@
 //! every status the service can return, each with its problem+json body.
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
@@ -48,7 +50,22 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 pub fn routes() -> Router<AppState> {
     let ui = SwaggerUi::new("/docs").url("/openapi.json", document());
-    Router::new().merge(ui)
+    Router::new()
+        .merge(ui)
+        .layer(middleware::map_response(allow_swagger_ui))
+}
+
+/// Swagger UI runs its own scripts and styles (it sets inline styles and
+/// draws icons from `data:` URIs), all served from this binary; the API's
+/// own policy forbids any of it.
+const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+    style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
+async fn allow_swagger_ui(mut response: axum::response::Response) -> axum::response::Response {
+    let policy = HeaderValue::from_static(DOCS_POLICY);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    response
 }
 
 /// Adds the error answers that come from outside the handlers, and gives
@@ -113,7 +130,10 @@ fn add_error_responses(operation: &mut Operation, api: bool) {
             .description(Some("Seconds to wait before retrying"))
             .build();
         let unavailable = ResponseBuilder::new()
-            .description("The database is unreachable, or the service is still starting")
+            .description(
+                "The database is unreachable, the service is still starting, or it is \
+                 handling `server.max_concurrent_requests` requests already",
+            )
             .content(PROBLEM_JSON, problem_content())
             .header("Retry-After", retry_after)
             .build();

@@ -2,6 +2,7 @@
 
 mod docs;
 mod extract;
+mod hardening;
 mod health;
 mod metrics;
 mod number;
@@ -29,6 +30,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::SetRequestIdLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -115,8 +117,12 @@ pub fn router(state: AppState, settings: &ServerSettings) -> Router {
     api = api.merge({{aggregate}}_activity::routes());
 {%- endif %}
 
+    // Shed before anything else runs: probes and metrics stay outside the
+    // limit, so an overloaded instance still answers its orchestrator.
+    let api = hardening::shed_load(api.route_layer(ready), settings.max_concurrent_requests);
+
     let routes = Router::new()
-        .merge(api.route_layer(ready))
+        .merge(api)
         .merge(health::routes())
         .merge(docs::routes())
         .merge(metrics::routes());
@@ -129,13 +135,18 @@ fn with_middleware<S>(routes: Router<S>, settings: &ServerSettings) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    // Outermost first: every response, even a panic or a timeout, carries the
-    // request id and is logged; errors without a body become problem+json.
+    // Outermost first: credentials are masked before anything can log them;
+    // every response, even a panic or a timeout, carries the request id and
+    // the security headers and is logged; errors without a body become
+    // problem+json.
     let middleware = ServiceBuilder::new()
+        .layer(SetSensitiveHeadersLayer::new(hardening::SENSITIVE_HEADERS))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(problem::request_span))
         .layer(middleware::from_fn(metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(middleware::map_response(hardening::security_headers))
+        .option_layer(hardening::cors(&settings.cors_allowed_origins))
         .layer(middleware::from_fn(problem::bodyless_errors_as_problems))
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(TimeoutLayer::with_status_code(

@@ -62,6 +62,8 @@ pub struct Application {
     readiness: Readiness,
     startup: JoinHandle<anyhow::Result<()>>,
     stop: watch::Sender<bool>,
+    /// How long in-flight requests may take once stopping has begun.
+    drain_timeout: Duration,
 }
 
 impl Application {
@@ -119,6 +121,7 @@ impl Application {
             consumer,
 {%- endif %}
         };
+        let drain_timeout = settings.server.shutdown_timeout();
         let startup = tokio::spawn(start(store, db, settings, background));
         Ok(Self {
             listener,
@@ -127,6 +130,7 @@ impl Application {
             readiness,
             startup,
             stop,
+            drain_timeout,
         })
     }
 
@@ -145,23 +149,39 @@ impl Application {
         self.readiness.wait().await.map_err(anyhow::Error::msg)
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish,
+    /// Serves until SIGINT or SIGTERM, then stops accepting connections and
+    /// lets in-flight requests finish (for at most `server.shutdown_timeout_secs`),
     /// then stops the background work (giving it at most five seconds).
     /// A startup that fails for good (a migration error, a held lock) stops
     /// the service too, and its error is returned.
     pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
         tracing::info!(port = self.port(), "listening");
         let readiness = self.readiness.clone();
+        let (stopping, stop_began) = tokio::sync::oneshot::channel();
         let stop = async move {
             tokio::select! {
                 () = shutdown_signal() => {}
                 () = readiness.failed() => {}
             }
+            let _ = stopping.send(());
+        };
+        let drain_timeout = self.drain_timeout;
+        let deadline = async move {
+            // A dropped sender means the server ended on its own: no deadline.
+            match stop_began.await {
+                Ok(()) => tokio::time::sleep(drain_timeout).await,
+                Err(_) => std::future::pending().await,
+            }
         };
         let upkeep = tokio::spawn(upkeep(self.metrics));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await;
+        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(stop);
+        let served = tokio::select! {
+            served = serve.into_future() => served,
+            () = deadline => {
+                tracing::warn!(timeout = ?drain_timeout, "requests still in flight; closing them");
+                Ok(())
+            }
+        };
         upkeep.abort();
         served?;
         self.stop.send_replace(true);

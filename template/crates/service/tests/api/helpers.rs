@@ -92,7 +92,7 @@ pub fn settings_for_url(url: &str) -> Settings {
 {%- if message_bus == "rabbitmq" %}
 
 /// A broker address where nothing listens (port 1 refuses at once).
-const NO_BROKER: &str = "amqp://guest:guest@127.0.0.1:1/%2f";
+pub const NO_BROKER: &str = "amqp://guest:guest@127.0.0.1:1/%2f";
 
 /// Points `settings` at the test broker, publishing to `exchange`; the test
 /// deletes the exchange afterwards (a [`Subscriber`] or a [`Cleanup`] does).
