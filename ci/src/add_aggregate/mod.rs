@@ -107,18 +107,6 @@ fn read_record(service: &Path) -> Result<Record> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::keeps_every_line;
-
-    #[test]
-    fn additions_keep_every_line_in_order() {
-        assert!(keeps_every_line("a\nb\nc\n", "a\nx\nb\nc\ny\n"));
-        assert!(!keeps_every_line("a\nb\n", "b\na\n"));
-        assert!(!keeps_every_line("a\nb\n", "a\nB\n"));
-    }
-}
-
 /// A file of the render and where it goes in the service.
 struct Planned {
     from: PathBuf,
@@ -291,11 +279,19 @@ fn render(repo: &Path, record: &Record, name: &str, scratch: &Path) -> Result<Pa
             String::from_utf8_lossy(&output.stderr)
         );
         bail!(
-            "the template cannot render an aggregate `{name}`; nothing was changed:\n{}",
-            said.trim()
+            "the template cannot render an aggregate `{name}`; nothing was changed: {}",
+            refusal(&said)
         );
     }
     Ok(scratch.join(&record.project))
+}
+
+/// What the pre-hook said when it refused the name (its warning line: the rule and a
+/// name that passes), without cargo-generate's progress lines and scratch paths; all of
+/// the child's output when there is no such line.
+fn refusal(said: &str) -> String {
+    let warning = said.lines().find_map(|line| line.trim().strip_prefix("⚠️"));
+    warning.map_or_else(|| said.trim().to_owned(), |w| w.trim().to_owned())
 }
 
 /// The new aggregate's own files in the render: the template's paths that name the
@@ -377,4 +373,25 @@ fn rename_migrations(
         file.text = file.text.replace(&from, to);
     }
     Ok(renames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{keeps_every_line, refusal};
+
+    #[test]
+    fn a_refusal_is_the_hooks_own_words() {
+        let said = "🔸   Destination: /tmp/scratch/acme-shop\n  \u{26a0}\u{fe0f}  aggregate \"chrono\" \
+                    is the name of a crate; try \"chrono_entry\".\n\n⛔   Failed executing script: …";
+        let expected = "aggregate \"chrono\" is the name of a crate; try \"chrono_entry\".";
+        assert_eq!(refusal(said), expected);
+        assert_eq!(refusal("  something else\n"), "something else");
+    }
+
+    #[test]
+    fn additions_keep_every_line_in_order() {
+        assert!(keeps_every_line("a\nb\nc\n", "a\nx\nb\nc\ny\n"));
+        assert!(!keeps_every_line("a\nb\n", "b\na\n"));
+        assert!(!keeps_every_line("a\nb\n", "a\nB\n"));
+    }
 }
