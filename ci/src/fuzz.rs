@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::amqp::{Subscriber, unique_suffix};
 use crate::combos::Combination;
@@ -74,7 +74,9 @@ pub fn run(
         env.extend(broker.env());
     }
     let mut service = start_service(&binary, project, &env, &service_log)?;
-    let ready = wait_ready(&mut service, port);
+    let ready = wait_ready(&mut service, port)
+        .and_then(|()| probes_answer(project, port, log))
+        .and_then(|()| crate::browser::docs_render(port, log));
     timing("service ready", started);
     let started = Instant::now();
     let outcome = ready.and_then(|()| {
@@ -345,18 +347,43 @@ pub(crate) fn wait_ready(service: &mut Child, port: u16) -> Result<()> {
     bail!("the service was not ready within {READY_TIMEOUT:?}")
 }
 
-/// The status code of a plain HTTP/1.1 GET on loopback.
-pub(crate) fn http_status(port: u16, path: &str) -> Result<u16> {
+/// Every path the Kubernetes probes request answers 200 on the ready service.
+fn probes_answer(project: &Path, port: u16, log: &Path) -> Result<()> {
+    for path in crate::manifests::probe_paths(project)? {
+        let status = http_status(port, &path)?;
+        crate::matrix::append(
+            log,
+            &format!("probe {path} from {}: {status}\n", crate::manifests::DIR),
+        );
+        ensure!(
+            status == 200,
+            "the probe path {path} answers {status}, not 200"
+        );
+    }
+    Ok(())
+}
+
+/// The status code and body of a plain HTTP/1.1 GET on loopback (the service answers
+/// with a `Content-Length`, and `Connection: close` ends the body).
+pub(crate) fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )?;
-    let mut head = [0_u8; 12];
-    stream.read_exact(&mut head)?;
-    let status = std::str::from_utf8(&head[9..12])?.parse()?;
-    Ok(status)
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .context("no end of headers")?;
+    let status = head.get(9..12).context("no status line")?.parse()?;
+    Ok((status, body.to_owned()))
+}
+
+/// The status code of a plain HTTP/1.1 GET on loopback.
+pub(crate) fn http_status(port: u16, path: &str) -> Result<u16> {
+    http_get(port, path).map(|(status, _)| status)
 }
 
 /// SIGTERM (the service drains and exits), then SIGKILL if it does not.

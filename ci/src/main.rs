@@ -6,9 +6,11 @@
 //! Argument parsing is hand-written to keep the harness's dependency graph (and so its
 //! first build in CI) small.
 
+mod actionlint;
 mod add_aggregate;
 mod amqp;
 mod bench;
+mod browser;
 mod cli_check;
 mod combos;
 mod crash;
@@ -16,6 +18,7 @@ mod file_set;
 mod fuzz;
 mod generate;
 mod layers;
+mod manifests;
 mod matrix;
 mod names;
 mod paths;
@@ -52,12 +55,15 @@ commands:
         (start what is installed, install what is missing) and print their URLs as
         KEY=value lines (TEST_POSTGRES_URL, TEST_MYSQL_URL, TEST_AMQP_URL, TEST_MONGODB_URL;
         set one of these to use your own server instead).
-  matrix [--only FILTER]... [--keep-going]
+  matrix [--only FILTER]... [--keep-going] [--list [--json]]
         Generate, check, lint and test every option combination. FILTER is a comma-separated
         list of terms that must all match: `key=value` (an option's value, e.g.
         database=postgres) or a substring of the combination name (e.g. postgres-migrations).
         Several --only flags select the union. --keep-going runs a combination's remaining
         steps after a failing one (generation failures always stop the combination).
+        --list prints the selected combinations and runs nothing; --json prints them as a
+        GitHub Actions job matrix (`include`: name, services, and `only`, the filter that
+        selects exactly that combination).
         Work directory: $TEMPLATE_CACHE_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-service-template.
   names [--only TEXT]...
         Generate with unusual aggregate names that the pre-hook accepts (two letters, a
@@ -344,6 +350,8 @@ fn parse_matrix(args: &[String]) -> Result<matrix::Options> {
                 .filters
                 .push(option_value(flag, inline, &mut iter)?.to_owned()),
             "--keep-going" => options.keep_going = true,
+            "--list" => options.list = Some(options.list.unwrap_or(matrix::Listing::Text)),
+            "--json" => options.list = Some(matrix::Listing::Json),
             _ => bail!("unknown argument `{arg}` for `matrix`\n\n{USAGE}"),
         }
     }

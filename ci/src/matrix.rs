@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::actionlint::Actionlint;
 use crate::combos::{self, Combination, Filter, TemplateConfig};
 use crate::file_set::FileSet;
 use crate::paths;
@@ -26,11 +27,23 @@ pub struct Options {
     pub filters: Vec<String>,
     /// Run a combination's remaining steps after a failing check or lint step.
     pub keep_going: bool,
+    /// `--list`: print the selected combinations instead of running them.
+    pub list: Option<Listing>,
+}
+
+/// How `--list` prints the combinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// One line each: name and options.
+    Text,
+    /// A GitHub Actions job matrix.
+    Json,
 }
 
 /// Everything a combination's steps need.
 struct Run<'a> {
     file_set: &'a FileSet,
+    actionlint: &'a Actionlint,
     endpoints: &'a Endpoints,
     cache: &'a Path,
     keep_going: bool,
@@ -55,6 +68,11 @@ pub fn run(repo: &Path, options: &Options) -> Result<bool> {
         );
     }
 
+    if let Some(listing) = options.list {
+        println!("{}", list(&selected, listing));
+        return Ok(true);
+    }
+
     let cache = paths::cache_dir()?;
     let needed: BTreeSet<services::Service> =
         selected.iter().flat_map(services::needed_by).collect();
@@ -69,9 +87,14 @@ pub fn run(repo: &Path, options: &Options) -> Result<bool> {
         all.len(),
         cache.display()
     );
+    // The template repository's own workflows, then each generated one in its
+    // `manifests` step.
+    let actionlint = Actionlint::install(&cache)?;
+    let own_workflows = lint_own_workflows(repo, &actionlint, &cache)?;
 
     let run = Run {
         file_set: &file_set,
+        actionlint: &actionlint,
         endpoints: &endpoints,
         cache: &cache,
         keep_going: options.keep_going,
@@ -103,7 +126,67 @@ pub fn run(repo: &Path, options: &Options) -> Result<bool> {
         }
     };
     println!("{}", report.summary_line());
-    Ok(written && report.failed == 0)
+    Ok(written && report.failed == 0 && own_workflows)
+}
+
+/// actionlint on `.github/workflows/*.yml` of the repository; prints the outcome.
+fn lint_own_workflows(repo: &Path, actionlint: &Actionlint, cache: &Path) -> Result<bool> {
+    let dir = repo.join(".github").join("workflows");
+    let mut workflows: Vec<_> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    workflows.sort();
+    let log = cache.join("logs").join("actionlint-template.log");
+    prepare_log(&log)?;
+    let clean = actionlint.check(&workflows, &log)?;
+    let verdict = if clean { "ok" } else { "FAIL" };
+    println!(
+        "actionlint on the template's workflows: {verdict} (log: {})",
+        log.display()
+    );
+    if !clean {
+        print_tail(&log);
+    }
+    Ok(clean)
+}
+
+/// The combinations as `--list` prints them. In JSON each has the `--only` filter that
+/// selects it alone (every option's value, the project's name included) and the servers
+/// it needs, for a CI job per combination.
+fn list(combinations: &[Combination], listing: Listing) -> String {
+    match listing {
+        Listing::Text => {
+            let lines = combinations
+                .iter()
+                .map(|c| format!("{}  ({})", c.name, c.spec()));
+            lines.collect::<Vec<_>>().join("\n")
+        }
+        Listing::Json => {
+            let include: Vec<serde_json::Value> = combinations
+                .iter()
+                .map(|c| {
+                    let mut terms: Vec<String> = c
+                        .values
+                        .iter()
+                        .map(|(key, value)| format!("{key}={value}"))
+                        .collect();
+                    terms.push(c.name.clone());
+                    let services: Vec<&str> = services::needed_by(c)
+                        .into_iter()
+                        .map(services::Service::name)
+                        .collect();
+                    serde_json::json!({
+                        "name": c.name,
+                        "only": terms.join(","),
+                        "services": services,
+                    })
+                })
+                .collect();
+            serde_json::json!({ "include": include }).to_string()
+        }
+    }
 }
 
 fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationReport {
@@ -138,6 +221,10 @@ fn run_combination(run: &Run<'_>, combination: &Combination) -> CombinationRepor
             "generate" => generate(combination, &run_dir, &log),
             "residue" => check_residue(run, &project_dir, &log),
             "file-set" => check_file_set(run, combination, &project_dir, &log),
+            "manifests" => crate::manifests::check(&project_dir, &log).and_then(|deploy| {
+                let workflow = project_dir.join(".github/workflows/ci.yml");
+                Ok(run.actionlint.check(&[workflow], &log)? && deploy)
+            }),
             "layers" => {
                 crate::layers::check(&project_dir, combination, &run.cache.join("target"), &log)
             }
@@ -443,4 +530,33 @@ fn step_timeout() -> Duration {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20 * 60);
     Duration::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_listed_filter_selects_exactly_its_combination() {
+        let config = TemplateConfig::load(&paths::repo_root()).unwrap();
+        let all = combos::expand(&config).unwrap();
+        let listed: serde_json::Value = serde_json::from_str(&list(&all, Listing::Json)).unwrap();
+        let include = listed["include"].as_array().unwrap();
+        assert_eq!(include.len(), all.len());
+        for entry in include {
+            let only = entry["only"].as_str().unwrap().to_owned();
+            let filter = Filter::parse(&config, &[only]).unwrap();
+            let selected: Vec<&str> = all
+                .iter()
+                .filter(|c| filter.matches(c))
+                .map(|c| c.name.as_str())
+                .collect();
+            assert_eq!(selected, [entry["name"].as_str().unwrap()], "{entry}");
+        }
+        let postgres = include
+            .iter()
+            .find(|e| e["name"] == "postgres-rabbitmq-migrations");
+        let services = &postgres.expect("a postgres and rabbitmq combination")["services"];
+        assert_eq!(*services, serde_json::json!(["postgres", "rabbitmq"]));
+    }
 }

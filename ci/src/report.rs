@@ -9,8 +9,18 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// The steps of one combination, in order.
-pub const STEPS: [&str; 10] = [
-    "generate", "residue", "file-set", "layers", "fmt", "grow", "clippy", "doc", "test", "fuzz",
+pub const STEPS: [&str; 11] = [
+    "generate",
+    "residue",
+    "file-set",
+    "manifests",
+    "layers",
+    "fmt",
+    "grow",
+    "clippy",
+    "doc",
+    "test",
+    "fuzz",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -84,6 +84,16 @@ impl Service {
         }
     }
 
+    /// Its name in `matrix --list --json`: what a CI job matrix tests for.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+            Self::Rabbitmq => "rabbitmq",
+            Self::Mongodb => "mongodb",
+        }
+    }
+
     const fn label(self) -> &'static str {
         match self {
             Self::Postgres => "PostgreSQL",
