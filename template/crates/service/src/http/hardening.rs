@@ -2,13 +2,17 @@
 //! security headers, and credentials kept out of logs.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::extract::State;
+use axum::http::{self, HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryFutureExt;
+use futures_util::future::MapOk;
 use tokio::sync::Semaphore;
+use tower::{Layer, Service};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::REQUEST_ID;
@@ -36,9 +40,55 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     ),
 ];
 
-/// Adds each of [`SECURITY_HEADERS`] that `response` does not have.
-pub async fn security_headers(mut response: Response) -> Response {
+/// Marks [`SENSITIVE_HEADERS`] on the way in and out, and adds
+/// [`SECURITY_HEADERS`] to every response: one layer, no allocation per
+/// request (separate tower-http and `map_response` layers cost a fifth of the
+/// throughput of the cheapest route).
+#[derive(Debug, Clone, Copy)]
+pub struct SecureLayer;
+
+impl<S> Layer<S> for SecureLayer {
+    type Service = Secure<S>;
+
+    fn layer(&self, inner: S) -> Secure<S> {
+        Secure(inner)
+    }
+}
+
+/// The service of [`SecureLayer`].
+#[derive(Debug, Clone)]
+pub struct Secure<S>(S);
+
+impl<S, B, R> Service<Request<B>> for Secure<S>
+where
+    S: Service<Request<B>, Response = http::Response<R>>,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = MapOk<S::Future, fn(http::Response<R>) -> http::Response<R>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        mark_sensitive(request.headers_mut());
+        let secure: fn(http::Response<R>) -> http::Response<R> = secure_response;
+        self.0.call(request).map_ok(secure)
+    }
+}
+
+fn mark_sensitive(headers: &mut HeaderMap) {
+    for (name, value) in headers.iter_mut() {
+        if SENSITIVE_HEADERS.contains(name) {
+            value.set_sensitive(true);
+        }
+    }
+}
+
+fn secure_response<R>(mut response: http::Response<R>) -> http::Response<R> {
     let headers = response.headers_mut();
+    mark_sensitive(headers);
     for (name, value) in SECURITY_HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -62,7 +112,11 @@ where
     routes.route_layer(middleware::from_fn_with_state(permits, admit))
 }
 
-async fn admit(State(permits): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
+async fn admit(
+    State(permits): State<Arc<Semaphore>>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
     match permits.try_acquire_owned() {
         // Held until the handler has answered (or the request was dropped).
         Ok(_permit) => next.run(request).await,
@@ -114,7 +168,7 @@ mod tests {
     use crate::config::Settings;
     use crate::http::with_middleware;
 
-    fn get_request(uri: &str) -> Request {
+    fn get_request(uri: &str) -> Request<Body> {
         Request::get(uri).body(Body::empty()).unwrap()
     }
 
@@ -169,7 +223,7 @@ mod tests {
         with_middleware(routes, &settings)
     }
 
-    fn preflight(origin: &str) -> Request {
+    fn preflight(origin: &str) -> Request<Body> {
         Request::options("/things")
             .header(header::ORIGIN, origin)
             .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
@@ -213,7 +267,7 @@ mod tests {
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let handler = {
             let seen = seen.clone();
-            get(move |request: Request| {
+            get(move |request: Request<Body>| {
                 let headers = request.headers();
                 let flags = SENSITIVE_HEADERS.map(|name| headers[name].is_sensitive());
                 seen.lock().unwrap().extend(flags);

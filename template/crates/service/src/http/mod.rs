@@ -30,7 +30,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::SetRequestIdLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -140,12 +139,11 @@ where
     // the security headers and is logged; errors without a body become
     // problem+json.
     let middleware = ServiceBuilder::new()
-        .layer(SetSensitiveHeadersLayer::new(hardening::SENSITIVE_HEADERS))
+        .layer(hardening::SecureLayer)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(problem::request_span))
         .layer(middleware::from_fn(metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(middleware::map_response(hardening::security_headers))
         .option_layer(hardening::cors(&settings.cors_allowed_origins))
         .layer(middleware::from_fn(problem::bodyless_errors_as_problems))
         .layer(CatchPanicLayer::custom(problem::panic_response))
