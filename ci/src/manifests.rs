@@ -89,10 +89,13 @@ struct Generator {
     files: Vec<String>,
 }
 
-/// The kustomization and the documents of its resources, each with its file.
+/// The kustomization and the documents of its resources, each with its file,
+/// and the service's settings (`config/default.toml`) they are checked against.
 struct Base {
     kustomization: Kustomization,
     documents: Vec<(String, Value)>,
+    defaults: toml::Table,
+    setting_keys: BTreeSet<String>,
 }
 
 impl Base {
@@ -112,9 +115,13 @@ impl Base {
                 documents.push((resource.clone(), value));
             }
         }
+        let defaults = read(&project.join("config/default.toml"))?;
+        let setting_keys = setting_keys(&defaults)?;
         Ok(Self {
             kustomization,
             documents,
+            defaults: defaults.parse()?,
+            setting_keys,
         })
     }
 
@@ -136,12 +143,12 @@ impl Base {
             ));
         }
         report.note(format!("resources: {}", join(&listed)));
-        let known = setting_keys(&read(&project.join("config/default.toml"))?)?;
+        let known = &self.setting_keys;
         for generator in &self.kustomization.config_map_generator {
             for file in &generator.files {
                 let text = read(&dir.join(file))?;
                 let keys = setting_keys(&text).with_context(|| format!("{file} in {DIR}"))?;
-                for unknown in keys.difference(&known) {
+                for unknown in keys.difference(known) {
                     report.problem(format!("{file}: the service has no setting {unknown}"));
                 }
                 report.note(format!(
@@ -243,8 +250,7 @@ impl Base {
     /// of `config/default.toml`, a conventional one (`DATABASE_URL`), or one of
     /// [`SERVICE_VARIABLES`]. And the container port is `server.port`'s default.
     fn check_environment(&self, project: &Path, report: &mut Report) -> Result<()> {
-        let defaults = read(&project.join("config/default.toml"))?;
-        let keys = setting_keys(&defaults)?;
+        let keys = &self.setting_keys;
         let config = read(&project.join("crates/service/src/config.rs"))?;
         let conventional = conventional_variables(&config);
         report.note(format!("conventional variables: {}", join(&conventional)));
@@ -264,8 +270,7 @@ impl Base {
                 }
             }
         }
-        let table: toml::Table = defaults.parse()?;
-        let port = table["server"]["port"].as_integer();
+        let port = self.defaults["server"]["port"].as_integer();
         let served = self.service_container().and_then(|container| {
             let ports = container["ports"].as_array()?;
             ports.iter().find_map(|p| p["containerPort"].as_i64())
