@@ -56,6 +56,8 @@ pub fn recorder() -> Result<PrometheusHandle, RecorderError> {
             })
 {%- endif %}
             .and_then(PrometheusBuilder::install_recorder)
+            // At 0 from the start, so an alert on its rate has a series to read.
+            .inspect(|_| metrics::counter!(super::hardening::SHED).absolute(0))
             .map_err(|err| RecorderError(Arc::new(err)))
     });
     installed.clone()

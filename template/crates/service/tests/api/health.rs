@@ -58,6 +58,8 @@ async fn metrics_count_requests_by_route_pattern() {
     let histogram = "http_request_duration_seconds_bucket";
     assert!(text.contains(histogram), "{text}");
     assert!(!text.contains("0190a5d2"), "ids never become labels");
+    // Present before the first request is shed.
+    assert!(text.contains("http_requests_shed_total"), "{text}");
 }
 
 #[tokio::test]
