@@ -27,6 +27,10 @@ pub struct CloudEvent {
     pub time: DateTime<Utc>,
     /// Always `application/json`: the media type of `data`.
     pub datacontenttype: String,
+    /// The Distributed Tracing extension: the W3C `traceparent` of the
+    /// change that raised the event, so its subscribers continue that trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
     pub data: serde_json::Value,
 }
 
@@ -50,6 +54,7 @@ impl CloudEvent {
             subject: subject.to_owned(),
             time: Utc::now(),
             datacontenttype: "application/json".to_owned(),
+            traceparent: None,
             data,
         }
     }
@@ -62,6 +67,7 @@ impl CloudEvent {
         let event = Self::new(&id, service, &message.routing_key(), aggregate_id, data);
         Ok(Self {
             time: message.occurred_at,
+            traceparent: message.trace_parent.clone(),
             ..event
         })
     }
@@ -83,7 +89,32 @@ mod tests {
         assert_eq!(json["subject"], "42");
         assert_eq!(json["datacontenttype"], "application/json");
         assert_eq!(json["data"]["n"], 1);
+        assert!(
+            json.get("traceparent").is_none(),
+            "no extension when untraced"
+        );
         let back: CloudEvent = serde_json::from_value(json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn carries_the_trace_of_its_outbox_message_as_the_tracing_extension() {
+        let trace_parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let message = OutboxMessage {
+            id: uuid::Uuid::now_v7(),
+            aggregate_type: "{{aggregate}}".to_owned(),
+            aggregate_id: "42".to_owned(),
+            aggregate_version: 1,
+            event_type: "created".to_owned(),
+            data: "{}".to_owned(),
+            occurred_at: Utc::now(),
+            trace_parent: Some(trace_parent.to_owned()),
+            attempts: 0,
+        };
+        let event = CloudEvent::from_outbox("shop", &message).unwrap();
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["traceparent"], trace_parent);
+        let back: CloudEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back.traceparent.as_deref(), Some(trace_parent));
     }
 }

@@ -15,9 +15,12 @@ impl PendingEvents {
         self.0.extend(events);
     }
 
-    /// One outbox message per event, in the order they were recorded.
+    /// One outbox message per event, in the order they were recorded, in
+    /// the trace of the current span.
     pub fn to_outbox(&self) -> Vec<OutboxMessage> {
-        self.0.iter().map(OutboxMessage::new).collect()
+        let trace_parent = OutboxMessage::current_trace_parent();
+        let message = |event| OutboxMessage::new(event, trace_parent.clone());
+        self.0.iter().map(message).collect()
     }
 }
 {%- else %}

@@ -75,14 +75,14 @@ impl<'s> MongoActivityRepository<'s> {
 
 #[async_trait]
 impl ActivityRepository for MongoActivityRepository<'_> {
-    #[tracing::instrument(skip_all, fields(event_id = %activity.event_id))]
+    #[tracing::instrument(name = "ActivityRepository::add", skip_all, fields(event_id = %activity.event_id))]
     async fn add(&self, activity: &Activity) -> Result<()> {
         let document = to_document(activity);
         run!(self.session, self.collection.insert_one(document.clone()))?;
         Ok(())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "ActivityRepository::list", skip(self))]
     async fn list(&self, id: Id, skip: u64, take: u64) -> Result<Page<Activity>> {
         let of_id = doc! { "{{aggregate}}_id": uuid(id.as_uuid()) };
         let total = run!(self.session, self.collection.count_documents(of_id.clone()))?;

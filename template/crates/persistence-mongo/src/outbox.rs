@@ -43,6 +43,7 @@ pub(crate) async fn write(
             "aggregate_version": message.aggregate_version,
             "event_type": &message.event_type,
             "data": &message.data,
+            "trace_parent": message.trace_parent.as_deref(),
             "attempts": 0_i32,
             "claimed_by": Bson::Null,
             "occurred_at": timestamp(message.occurred_at),
@@ -86,6 +87,8 @@ fn message(document: &Document) -> Result<OutboxMessage> {
     let attempts = document.get_i32("attempts");
     let attempts = attempts.map_err(|e| invalid("attempts", &e))?;
     let version = document.get_i64("aggregate_version");
+    // Absent in messages saved before the field existed, null when untraced.
+    let trace_parent = document.get_str("trace_parent").ok().map(str::to_owned);
     Ok(OutboxMessage {
         id,
         aggregate_type: text("aggregate_type")?,
@@ -94,6 +97,7 @@ fn message(document: &Document) -> Result<OutboxMessage> {
         event_type: text("event_type")?,
         data: text("data")?,
         occurred_at: occurred_at.ok_or_else(|| invalid("occurred_at", &"out of range"))?,
+        trace_parent,
         attempts: u32::try_from(attempts).unwrap_or(0),
     })
 }

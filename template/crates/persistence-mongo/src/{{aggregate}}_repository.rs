@@ -52,14 +52,14 @@ impl<'s> Mongo{{Aggregate}}Repository<'s> {
 
 #[async_trait]
 impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::insert", skip_all, fields(id = %aggregate.id()))]
     async fn insert(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let document = to_document(aggregate.state());
         run!(self.session, self.collection.insert_one(document.clone()))?;
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::update", skip_all, fields(id = %aggregate.id()))]
     async fn update(&self, aggregate: &{{Aggregate}}) -> Result<{{Aggregate}}> {
         let saved = aggregate.state().saved();
         // One conditional write: the version check and the change cannot be
@@ -77,7 +77,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
         Ok({{Aggregate}}::restore(saved))
     }
 
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::delete", skip_all, fields(id = %aggregate.id()))]
     async fn delete(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let id = aggregate.id();
         let stored = doc! { "_id": uuid(id.as_uuid()), "version": aggregate.version() };
@@ -88,14 +88,14 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::get_by_id", skip(self))]
     async fn get_by_id(&self, id: {{Aggregate}}Id) -> Result<Option<{{Aggregate}}>> {
         let by_id = doc! { "_id": uuid(id.as_uuid()) };
         let found = run!(self.session, self.collection.find_one(by_id.clone()))?;
         found.as_ref().map(to_aggregate).transpose()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::find", skip(self))]
     async fn find(&self, spec: &{{Aggregate}}Specification) -> Result<Vec<{{Aggregate}}>> {
         let filter = query::filter::<Self>(spec);
         let options = query::find_options::<Self>(spec);
@@ -103,7 +103,7 @@ impl {{Aggregate}}Repository for Mongo{{Aggregate}}Repository<'_> {
         find_all(&self.collection, filter, options, session, to_aggregate).await
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::count", skip(self))]
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
         let filter = query::filter::<Self>(spec);
         let count = self.collection.count_documents(filter.clone());

@@ -94,7 +94,7 @@ impl<'c> SqlActivityRepository<'c> {
 
 #[async_trait]
 impl ActivityRepository for SqlActivityRepository<'_> {
-    #[tracing::instrument(skip_all, fields(event_id = %activity.event_id))]
+    #[tracing::instrument(name = "ActivityRepository::add", skip_all, fields(event_id = %activity.event_id))]
     async fn add(&self, activity: &Activity) -> Result<()> {
         let {{aggregate}}_id = activity.{{aggregate}}_id.as_uuid();
         let row = ActiveModel {
@@ -110,7 +110,7 @@ impl ActivityRepository for SqlActivityRepository<'_> {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "ActivityRepository::list", skip(self))]
     async fn list(&self, id: Id, skip: u64, take: u64) -> Result<Page<Activity>> {
         let of_id = Column::{{Aggregate}}Id.eq(id.as_uuid());
         let of_id = Entity::find().filter(of_id);

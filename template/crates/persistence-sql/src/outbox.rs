@@ -43,6 +43,7 @@ pub(crate) async fn write(db: &impl ConnectionTrait, messages: Vec<OutboxMessage
         aggregate_version: ActiveValue::Set(message.aggregate_version),
         event_type: ActiveValue::Set(message.event_type),
         data: ActiveValue::Set(message.data),
+        trace_parent: ActiveValue::Set(message.trace_parent),
         attempts: ActiveValue::Set(0),
         claimed_by: ActiveValue::Set(None),
         occurred_at: ActiveValue::Set(message.occurred_at),
@@ -64,6 +65,7 @@ fn message(row: Model) -> OutboxMessage {
         event_type: row.event_type,
         data: row.data,
         occurred_at: row.occurred_at,
+        trace_parent: row.trace_parent,
         attempts: u32::try_from(row.attempts).unwrap_or(0),
     }
 }

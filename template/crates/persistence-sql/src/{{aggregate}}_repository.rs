@@ -49,7 +49,7 @@ impl<'c> Sql{{Aggregate}}Repository<'c> {
 
 #[async_trait]
 impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::insert", skip_all, fields(id = %aggregate.id()))]
     async fn insert(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let model = to_active_model(aggregate.state());
         Entity::insert(model)
@@ -59,7 +59,7 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::update", skip_all, fields(id = %aggregate.id()))]
     async fn update(&self, aggregate: &{{Aggregate}}) -> Result<{{Aggregate}}> {
         let saved = aggregate.state().saved();
         // One conditional statement: the version check and the write cannot be
@@ -77,7 +77,7 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
         Ok({{Aggregate}}::restore(saved))
     }
 
-    #[tracing::instrument(skip_all, fields(id = %aggregate.id()))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::delete", skip_all, fields(id = %aggregate.id()))]
     async fn delete(&self, aggregate: &{{Aggregate}}) -> Result<()> {
         let id = aggregate.id();
         let result = Entity::delete_many()
@@ -92,7 +92,7 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::get_by_id", skip(self))]
     async fn get_by_id(&self, id: {{Aggregate}}Id) -> Result<Option<{{Aggregate}}>> {
         let backend = self.conn.get_database_backend();
         let values = [id.as_uuid().into()];
@@ -105,14 +105,14 @@ impl {{Aggregate}}Repository for Sql{{Aggregate}}Repository<'_> {
         found.into_iter().next().map(to_aggregate).transpose()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::find", skip(self))]
     async fn find(&self, spec: &{{Aggregate}}Specification) -> Result<Vec<{{Aggregate}}>> {
         let select = query::select::<Self>(spec);
         let models = select.all(&self.conn).await.map_err(from_db)?;
         models.into_iter().map(to_aggregate).collect()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "{{Aggregate}}Repository::count", skip(self))]
     async fn count(&self, spec: &{{Aggregate}}Specification) -> Result<u64> {
         // Sort and paging do not change a total: count over the filter only.
         Entity::find()

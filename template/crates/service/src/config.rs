@@ -38,6 +38,9 @@ pub const CONVENTIONAL_VARIABLES: &[(&str, &str)] = &[
 {%- if message_bus == "rabbitmq" %}
     ("AMQP_URL", "rabbitmq.url"),
 {%- endif %}
+    // OpenTelemetry's own: set by the OpenTelemetry Operator and most agents.
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.otlp_endpoint"),
+    ("OTEL_SERVICE_NAME", "telemetry.service_name"),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +180,19 @@ pub struct TelemetrySettings {
     pub format: LogFormat,
     /// A `tracing` filter, e.g. `info,sqlx=warn`; `RUST_LOG` wins when set.
     pub filter: String,
+    /// The OTLP/HTTP collector traces are exported to, e.g.
+    /// `http://localhost:4318` (`/v1/traces` is appended); empty: no export.
+    pub otlp_endpoint: String,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+}
+
+impl TelemetrySettings {
+    /// The OTLP traces URL, when export is on.
+    pub fn otlp_traces_url(&self) -> Option<String> {
+        let endpoint = self.otlp_endpoint.trim().trim_end_matches('/');
+        (!endpoint.is_empty()).then(|| format!("{endpoint}/v1/traces"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -264,6 +280,7 @@ impl Settings {
         let shutdown = server.shutdown_timeout_secs;
         self.in_range("server.shutdown_timeout_secs", shutdown, 1..=3600)?;
         self.check_origins()?;
+        self.check_telemetry()?;
         let connections = u64::from(database.max_connections);
         self.in_range("database.max_connections", connections, 1..=1000)?;
         let acquire = database.acquire_timeout_ms;
@@ -347,6 +364,29 @@ impl Settings {
                 );
                 return Err(ConfigError(message));
             }
+        }
+        Ok(())
+    }
+
+    /// The exporter speaks plain HTTP only: a collector beside the service
+    /// (an agent on the node, a sidecar) forwards over TLS if it must.
+    fn check_telemetry(&self) -> Result<(), ConfigError> {
+        let telemetry = &self.telemetry;
+        let endpoint = telemetry.otlp_endpoint.trim();
+        let host = endpoint.strip_prefix("http://").unwrap_or_default();
+        if !endpoint.is_empty() && (host.is_empty() || host.starts_with('/')) {
+            let key = "telemetry.otlp_endpoint";
+            let origin = self.origin(key);
+            let message = format!(
+                "{key}: {endpoint:?} is not an http:// URL like \"http://localhost:4318\" \
+                 (OTLP over HTTP without TLS: send to a collector beside the service) ({origin})"
+            );
+            return Err(ConfigError(message));
+        }
+        if telemetry.service_name.trim().is_empty() {
+            let key = "telemetry.service_name";
+            let origin = self.origin(key);
+            return Err(ConfigError(format!("{key} must not be blank ({origin})")));
         }
         Ok(())
     }

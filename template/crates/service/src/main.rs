@@ -33,8 +33,15 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    telemetry::init(&settings.telemetry)?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let telemetry = telemetry::init(&settings.telemetry)?;
+    let outcome = execute(cli.command.unwrap_or(Command::Serve), settings).await;
+    // The last spans, those of the shutdown included, leave before the process does.
+    telemetry.shutdown().await;
+    outcome
+}
+
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
         Command::Serve => {
             let app = Application::build(settings).await?;
             app.run_until_stopped().await?;

@@ -21,7 +21,7 @@ impl Create{{Aggregate}}Processor {
         Self { store }
     }
 
-    #[tracing::instrument(skip_all, fields(name = %input.name))]
+    #[tracing::instrument(name = "Create{{Aggregate}}Processor", skip_all, fields(name = %input.name))]
     pub async fn process(&self, input: {{Aggregate}}Input) -> Result<{{Aggregate}}> {
         let changes = input.parse()?;
         let description = changes.description;

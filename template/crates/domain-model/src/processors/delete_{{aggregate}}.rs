@@ -22,7 +22,7 @@ impl Delete{{Aggregate}}Processor {
         Self { store }
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "Delete{{Aggregate}}Processor", skip(self))]
     pub async fn process(&self, id: {{Aggregate}}Id, expected: Option<Version>) -> Result<()> {
         let mut uow = self.store.begin().await?;
         let found = uow.{{aggregates}}().get_by_id(id).await?;

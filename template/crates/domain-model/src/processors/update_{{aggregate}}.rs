@@ -26,7 +26,7 @@ impl Update{{Aggregate}}Processor {
 
     /// `expected_version` comes from `If-Match`; `None` means "any version",
     /// and a concurrent writer still makes this fail with `Conflict`.
-    #[tracing::instrument(skip(self, input))]
+    #[tracing::instrument(name = "Update{{Aggregate}}Processor", skip(self, input))]
     pub async fn process(
         &self,
         id: {{Aggregate}}Id,

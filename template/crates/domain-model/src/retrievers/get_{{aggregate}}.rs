@@ -18,7 +18,7 @@ impl Get{{Aggregate}}Retriever {
         Self { store }
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "Get{{Aggregate}}Retriever", skip(self))]
     pub async fn retrieve(&self, id: {{Aggregate}}Id) -> Result<{{Aggregate}}> {
         let found = self.store.{{aggregates}}().get_by_id(id).await?;
         found.ok_or_else(|| DomainError::not_found::<{{Aggregate}}>(id))

@@ -72,7 +72,7 @@ impl List{{Aggregates}}Retriever {
         Self { store }
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "List{{Aggregates}}Retriever", skip(self))]
     pub async fn retrieve(&self, query: &Query) -> Result<Page<{{Aggregate}}>> {
         let spec = specification(query)?;
         let repository = self.store.{{aggregates}}();

@@ -27,7 +27,7 @@ impl List{{Aggregate}}ActivityRetriever {
     /// A {{aggregate_title}} that does not exist, or no longer does, has no
     /// feed: `NotFound`, as for its representation. Its records stay stored
     /// (the subscriber may still be catching up), but the API shows none.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(name = "List{{Aggregate}}ActivityRetriever", skip(self))]
     pub async fn retrieve(
         &self,
         id: {{Aggregate}}Id,

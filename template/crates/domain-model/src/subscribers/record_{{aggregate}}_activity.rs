@@ -36,7 +36,7 @@ impl Record{{Aggregate}}ActivityProcessor {
     /// A concurrent delivery of the same message makes one of the two fail
     /// with an error (a conflict); retried, it then finds the message in the
     /// inbox and ends as a [`Outcome::Duplicate`].
-    #[tracing::instrument(skip_all, fields(event_id = %activity.event_id))]
+    #[tracing::instrument(name = "Record{{Aggregate}}ActivityProcessor", skip_all, fields(event_id = %activity.event_id))]
     pub async fn process(&self, activity: &Activity) -> Result<Outcome> {
         let mut work = self.store.begin().await?;
         let (id, received_at) = (activity.event_id, activity.recorded_at);

@@ -11,6 +11,7 @@
 mod session;
 mod settle;
 mod topology;
+mod trace;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -15,9 +15,10 @@ use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation};
 use tokio::task::JoinError;
-use tracing::{debug, info, warn};
+use tracing::{Instrument, debug, info, warn};
 
 use super::topology::Names;
+use super::trace::consumer_span;
 use super::{CONSUMED, HANDLER_DURATION, Handled, Handler, HandlerError};
 use crate::CloudEvent;
 use crate::settings::Redactor;
@@ -62,7 +63,8 @@ pub(super) async fn process(handler: Arc<dyn Handler>, settler: Arc<Settler>, de
     let verdict = match serde_json::from_slice::<CloudEvent>(&delivery.data) {
         Err(error) => Verdict::DeadLetter(format!("not a CloudEvent: {error}")),
         Ok(event) => {
-            let outcome = settler.handle(handler, event).await;
+            let span = consumer_span(settler.names.queue.as_str(), &event);
+            let outcome = settler.handle(handler, event).instrument(span).await;
             settler.judge(outcome, &delivery)
         }
     };
@@ -77,7 +79,8 @@ impl Settler {
         event: CloudEvent,
     ) -> Result<Handled, HandlerError> {
         let started = Instant::now();
-        let handled = tokio::spawn(async move { handler.handle(&event).await }).await;
+        let handling = async move { handler.handle(&event).await };
+        let handled = tokio::spawn(handling.in_current_span()).await;
         let queue = self.names.queue.to_string();
         metrics::histogram!(HANDLER_DURATION, "queue" => queue)
             .record(started.elapsed().as_secs_f64());

@@ -2,7 +2,8 @@
 //! same transaction as the change, deleted after publishing and retention.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, integer, pk_uuid, string_len, text, uuid_null};
+use sea_orm_migration::schema::{big_integer, integer, pk_uuid, string_len, string_len_null};
+use sea_orm_migration::schema::{text, uuid_null};
 
 use crate::columns::{timestamp, timestamp_null};
 
@@ -20,6 +21,7 @@ impl MigrationTrait for Migration {
             .col(big_integer(OutboxMessages::AggregateVersion))
             .col(string_len(OutboxMessages::EventType, 32))
             .col(text(OutboxMessages::Data))
+            .col(string_len_null(OutboxMessages::TraceParent, 64))
             .col(integer(OutboxMessages::Attempts))
             .col(uuid_null(OutboxMessages::ClaimedBy))
             .col(timestamp(OutboxMessages::OccurredAt))
@@ -63,6 +65,7 @@ enum OutboxMessages {
     AggregateVersion,
     EventType,
     Data,
+    TraceParent,
     Attempts,
     ClaimedBy,
     OccurredAt,

@@ -29,6 +29,7 @@ macro_rules! contract_suite {
 
         $crate::contract_suite!(@cases $store; outbox;
             committed_events_are_in_the_outbox,
+            events_carry_the_trace_they_were_saved_in,
             rolled_back_or_dropped_work_writes_no_message,
             a_claimed_message_waits_for_its_lease_to_end,
             one_aggregates_messages_are_claimed_in_version_order,

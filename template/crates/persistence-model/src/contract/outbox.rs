@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use opentelemetry::context::{Context, FutureExt};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use uuid::Uuid;
 
 use crate::{Backlog, Outbox, OutboxMessage, Store};
@@ -71,6 +73,29 @@ pub async fn committed_events_are_in_the_outbox(store: &dyn Store) {
     assert_eq!(data["name"], "alpha");
     assert_eq!(data["amount_cents"], 100);
     assert_eq!(data["status"], "draft");
+}
+
+/// The trace a change was made in travels with its events; an untraced
+/// change's events carry none.
+pub async fn events_carry_the_trace_they_were_saved_in(store: &dyn Store) {
+    let trace_parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let span = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let trace = Context::new().with_remote_span_context(span);
+    create_committed(store, "traced").with_context(trace).await;
+    create_committed(store, "untraced").await;
+    let claimed = claim_at(store.outbox(), Uuid::now_v7(), soon()).await;
+    let trace_of = |name: &str| {
+        let message = claimed.iter().find(|message| message.data.contains(name));
+        message.unwrap().trace_parent.as_deref()
+    };
+    assert_eq!(trace_of("\"traced\""), Some(trace_parent));
+    assert_eq!(trace_of("\"untraced\""), None);
 }
 
 pub async fn rolled_back_or_dropped_work_writes_no_message(store: &dyn Store) {

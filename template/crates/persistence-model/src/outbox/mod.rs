@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use opentelemetry::trace::TraceContextExt;
 use uuid::Uuid;
 
 use crate::Result;
@@ -43,13 +44,17 @@ pub struct OutboxMessage {
     /// The event's data as JSON: what a subscriber needs without calling back.
     pub data: String,
     pub occurred_at: DateTime<Utc>,
+    /// The W3C `traceparent` of the span that saved the event, when traces
+    /// are exported: the relay passes it on in the event, so subscribers
+    /// continue the trace of the request that made the change.
+    pub trace_parent: Option<String>,
     /// Failed publishing attempts so far.
     pub attempts: u32,
 }
 
 impl OutboxMessage {
-    /// The message for `event`, with a new id.
-    pub fn new(event: &DomainEvent) -> Self {
+    /// The message for `event`, with a new id, in the trace `trace_parent`.
+    pub fn new(event: &DomainEvent, trace_parent: Option<String>) -> Self {
         Self {
             id: Uuid::now_v7(),
             aggregate_type: event.aggregate_type().to_owned(),
@@ -58,8 +63,23 @@ impl OutboxMessage {
             event_type: event.kind().to_owned(),
             data: data::encode(event).to_string(),
             occurred_at: event.occurred_at(),
+            trace_parent,
             attempts: 0,
         }
+    }
+
+    /// The `traceparent` of the current span (W3C Trace Context, version
+    /// `00`), if it belongs to an exported trace. Written by hand from the
+    /// span context: this crate needs the OpenTelemetry API only, not the
+    /// SDK the service configures.
+    pub fn current_trace_parent() -> Option<String> {
+        let context = opentelemetry::Context::current();
+        let span = context.span();
+        let span = span.span_context();
+        span.is_valid().then(|| {
+            let flags = span.trace_flags().to_u8();
+            format!("00-{}-{}-{flags:02x}", span.trace_id(), span.span_id())
+        })
     }
 
     /// `<aggregate>.<event>`, e.g. `{{aggregate}}.created`.

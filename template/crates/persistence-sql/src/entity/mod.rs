@@ -24,6 +24,9 @@ pub mod outbox_message {
         /// The event's data, JSON.
         #[sea_orm(column_type = "Text")]
         pub data: String,
+        /// The W3C `traceparent` the event was saved in, when traced.
+        #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+        pub trace_parent: Option<String>,
         /// Failed publishing attempts.
         pub attempts: i32,
         /// The relay holding the lease, while it runs.

@@ -4,12 +4,14 @@ use std::any::Any;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::telemetry;
 
 use {{crate_name}}_domain_model::{DomainError, FieldError};
 
@@ -184,19 +186,29 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     problem_response(StatusCode::INTERNAL_SERVER_ERROR, detail, Vec::new())
 }
 
-/// The span of one request, carrying its request id.
+/// The span of one request, carrying its request id, and its trace id when
+/// traces are exported (named `POST /api/v1/…` after the matched route there).
 pub fn request_span(request: &Request) -> tracing::Span {
     let request_id = request
         .headers()
         .get(&super::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "request",
         method = %request.method(),
         uri = %request.uri(),
         request_id,
-    )
+        trace_id = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+    );
+    let name = || match request.extensions().get::<MatchedPath>() {
+        Some(route) => format!("{} {}", request.method(), route.as_str()),
+        None => request.method().to_string(),
+    };
+    telemetry::continue_trace(&span, name, request.headers());
+    span
 }
 
 #[cfg(test)]

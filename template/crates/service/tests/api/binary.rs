@@ -2,6 +2,7 @@
 //! one readable line that names the key and where it was set, and SIGTERM
 //! stops it without cutting off a request in flight.
 
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -94,18 +95,33 @@ fn a_malformed_database_url_names_the_key_and_variable() {
     assert_refused(outcome, &["database.url", "APP__DATABASE__URL"]);
 }
 
+#[test]
+fn an_otlp_endpoint_the_exporter_cannot_use_names_the_variable() {
+    let https = [("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318")];
+    let outcome = run_service("", &https);
+    let expected = ["telemetry.otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"];
+    assert_refused(outcome, &expected);
+    let outcome = run_service("[telemetry]\notlp_endpoint = \"localhost:4318\"\n", &[]);
+    assert_refused(outcome, &["telemetry.otlp_endpoint", "default.toml"]);
+}
+
 /// How long a step of a running binary may take on a slow machine.
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A running binary whose JSON log lines arrive on a channel; killed on drop.
-struct Running {
+pub struct Running {
     child: Child,
     logs: Receiver<Value>,
+    /// Every line received so far, in order: waiting for one line keeps the
+    /// others, whatever order the service's tasks wrote them in.
+    seen: RefCell<Vec<Value>>,
 }
 
 impl Running {
-    fn start(database_url: &str) -> Self {
-        let env = [
+    /// The binary on `database_url`, on a free port, logging JSON, with
+    /// `env` set on top{% if message_bus == "rabbitmq" %} (no broker unless `env` names one){% endif %}.
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let base = [
             ("APP__DATABASE__URL", database_url),
             ("APP__SERVER__PORT", "0"),
             ("APP__TELEMETRY__FORMAT", "json"),
@@ -116,6 +132,7 @@ impl Running {
         ];
         // No configuration directory: the built-in defaults and `env`.
         let nowhere = std::env::temp_dir().join("no-config-here");
+        let env = [&base[..], env].concat();
         let mut child = service_command(&nowhere, &env)
             .stdout(Stdio::piped())
             .spawn()
@@ -129,30 +146,58 @@ impl Running {
                 }
             }
         });
-        Self { child, logs }
+        Self {
+            child,
+            logs,
+            seen: RefCell::default(),
+        }
+    }
+
+    /// The port it listens on, once `/health/ready` answers 200.
+    pub fn wait_until_ready(&self) -> u16 {
+        let listening = self.wait_for_log("listening");
+        let port = u16::try_from(listening["port"].as_u64().unwrap()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while get_status(port, "/health/ready").is_none_or(|line| !line.contains(" 200 ")) {
+            assert!(Instant::now() < deadline, "the service never became ready");
+            thread::sleep(Duration::from_millis(100));
+        }
+        port
+    }
+
+    /// Every log event, waiting at most `quiet` for each one not yet received.
+    pub fn logs(&self, quiet: Duration) -> Vec<Value> {
+        let mut seen = self.seen.borrow_mut();
+        seen.extend(std::iter::from_fn(|| self.logs.recv_timeout(quiet).ok()));
+        seen.clone()
     }
 
     /// The first log event saying `message`, waiting at most a minute.
-    fn wait_for_log(&self, message: &str) -> Value {
+    pub fn wait_for_log(&self, message: &str) -> Value {
+        let says = |event: &Value| event["message"] == message;
+        if let Some(event) = self.seen.borrow().iter().find(|event| says(event)) {
+            return event.clone();
+        }
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let event = self.logs.recv_timeout(left);
             let event = event.unwrap_or_else(|_| panic!("no {message:?} in the logs"));
-            if event["message"] == message {
+            self.seen.borrow_mut().push(event.clone());
+            if says(&event) {
                 return event;
             }
         }
     }
 
-    fn signal(&self, signal: &str) {
+    pub fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
         let status = Command::new("kill").args([signal, &pid]).status();
         assert!(status.is_ok_and(|s| s.success()), "kill {signal} {pid}");
     }
 
     /// Waits at most `timeout` for the process to exit; whether it succeeded.
-    fn exit_within(&mut self, timeout: Duration) -> bool {
+    pub fn exit_within(&mut self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("the child is ours") {
@@ -173,13 +218,20 @@ impl Drop for Running {
 
 /// The status line of a plain HTTP/1.1 GET, or `None` when nothing answers.
 fn get_status(port: u16, path: &str) -> Option<String> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let response = exchange(port, &request)?;
+    response.lines().next().map(str::to_owned)
+}
+
+/// The whole response to `request` (sent as is, with `Connection: close`),
+/// or `None` when nothing answers.
+pub fn exchange(port: u16, request: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(WAIT)).ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
-    response.lines().next().map(str::to_owned)
+    Some(response)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,14 +244,8 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
 }
 
 fn sigterm_during_a_request(database_url: &str) {
-    let mut service = Running::start(database_url);
-    let listening = service.wait_for_log("listening");
-    let port = u16::try_from(listening["port"].as_u64().unwrap()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get_status(port, "/health/ready").is_none_or(|line| !line.contains(" 200 ")) {
-        assert!(Instant::now() < deadline, "the service never became ready");
-        thread::sleep(Duration::from_millis(100));
-    }
+    let mut service = Running::start(database_url, &[]);
+    let port = service.wait_until_ready();
 
     // A create whose body has only half arrived when the signal comes.
     let body = br#"{"name": "Desk", "description": "oak", "amount_cents": 1250}"#;

@@ -7,6 +7,7 @@
 mod activity;
 {% endif -%}
 mod binary;
+mod collector;
 mod errors;
 {%- if message_bus == "rabbitmq" %}
 mod events;
@@ -17,6 +18,7 @@ mod helpers;
 mod outage;
 {%- endunless %}
 mod startup;
+mod traces;
 {%- if database == "mongodb" and message_bus == "none" %}
 mod transactions_off;
 {%- endif %}
