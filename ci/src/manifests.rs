@@ -3,11 +3,14 @@
 //! and agrees with the service it deploys: the container port is the configured one,
 //! the probes and the Service use it, selectors match the pods, every environment
 //! variable a pod sets is one the service reads, and the mounted configuration holds
-//! only keys the service knows. Whether the probe paths answer is checked on the running
-//! binary by the `fuzz` step ([`probe_paths`]).
+//! only keys the service knows. Where `kubectl` is installed, `kubectl kustomize` (the
+//! kustomize a user's `kubectl apply -k` runs) must render the base into exactly its
+//! manifests and generated config maps. Whether the probe paths answer is checked on the
+//! running binary by the `fuzz` step ([`probe_paths`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::process::Command;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -36,6 +39,7 @@ pub fn check(project: &Path, log: &Path) -> Result<bool> {
     base.check_files(project, &mut report)?;
     base.check_documents(&mut report);
     base.check_environment(project, &mut report)?;
+    base.check_kustomize(project, &mut report);
     report.note(format!("probe paths: {}", base.probe_paths().join(", ")));
     let text = report.render(&project.join(DIR));
     crate::matrix::append(log, &text);
@@ -283,6 +287,45 @@ impl Base {
         Ok(())
     }
 
+    /// `kubectl kustomize` renders every manifest and one ConfigMap per generator.
+    fn check_kustomize(&self, project: &Path, report: &mut Report) {
+        let dir = project.join(DIR);
+        let rendered = match Command::new("kubectl").arg("kustomize").arg(&dir).output() {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                report.note("kubectl not installed: `kubectl kustomize` not run".to_owned());
+                return;
+            }
+            Err(error) => {
+                report.problem(format!("kubectl kustomize could not run: {error}"));
+                return;
+            }
+            Ok(output) if !output.status.success() => {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                report.problem(format!("kubectl kustomize {DIR} failed: {}", stderr.trim()));
+                return;
+            }
+            Ok(output) => String::from_utf8_lossy(&output.stdout).into_owned(),
+        };
+        let mut kinds = Vec::new();
+        for document in serde_norway::Deserializer::from_str(&rendered) {
+            match Value::deserialize(document) {
+                Ok(value) => kinds.push(text(&value["kind"]).to_owned()),
+                Err(error) => {
+                    report.problem(format!("kubectl kustomize printed invalid YAML: {error}"));
+                    return;
+                }
+            }
+        }
+        let expected = self.documents.len() + self.kustomization.config_map_generator.len();
+        if kinds.len() != expected {
+            report.problem(format!(
+                "kubectl kustomize rendered {} objects, expected {expected}",
+                kinds.len()
+            ));
+        }
+        report.note(format!("kubectl kustomize: {}", kinds.join(", ")));
+    }
+
     fn of_kind(&self, kind: &str) -> Vec<&Value> {
         let of_kind = self.documents.iter().filter(|(_, d)| d["kind"] == kind);
         of_kind.map(|(_, document)| document).collect()
@@ -509,6 +552,7 @@ spec:
         base.check_files(&project, &mut report).unwrap();
         base.check_documents(&mut report);
         base.check_environment(&project, &mut report).unwrap();
+        base.check_kustomize(&project, &mut report);
         let _ = std::fs::remove_dir_all(&project);
         report.problems
     }
@@ -518,6 +562,27 @@ spec:
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(from), "{from} in {file}");
         std::fs::write(path, text.replace(from, to)).unwrap();
+    }
+
+    #[test]
+    fn a_base_kustomize_cannot_render_is_reported_where_kubectl_is_installed() {
+        let installed = Command::new("kubectl")
+            .arg("version")
+            .arg("--client")
+            .output();
+        let problems = problems_after(|dir| {
+            let kustomization = dir.join("kustomization.yaml");
+            let mut text = std::fs::read_to_string(&kustomization).unwrap();
+            text.push_str("patches:\n  - path: missing-patch.yaml\n");
+            std::fs::write(kustomization, text).unwrap();
+        });
+        if installed.is_ok() {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].contains("kubectl kustomize"), "{problems:?}");
+            assert!(problems[0].contains("missing-patch.yaml"), "{problems:?}");
+        } else {
+            assert_eq!(problems, Vec::<String>::new());
+        }
     }
 
     #[test]
